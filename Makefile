@@ -1,0 +1,179 @@
+# paas: one non-recursive Makefile. `make` builds bin/, `make test` runs
+# every test (unit, then integration), `make run` starts the platform.
+# Objects go to build/. Sections below are per program; list sources
+# explicitly (no wildcards) so a stray file can't get linked in.
+
+.DEFAULT_GOAL := all
+SHELL := /bin/bash
+
+B	:= build
+BIN	:= bin
+
+# Debian packages the build, the tests and the platform need.
+DEBS	:= build-essential pkg-config git libuv1-dev libsqlite3-dev \
+	   libjansson-dev libgit2-dev libcmocka-dev node-llhttp \
+	   libcurl4-openssl-dev libarchive-dev libyaml-dev libseccomp-dev \
+	   libssl-dev sqlite3 curl iproute2 procps psmisc
+
+PKGS	:= libuv sqlite3 jansson libgit2 libcurl libarchive yaml-0.1 \
+	   libseccomp openssl
+
+LLHTTP_SRC := /usr/share/llhttp
+LLHTTP_INC := /usr/share/include/llhttp
+
+CC	?= cc
+CFLAGS	?= -O2 -g
+WARN	:= -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+	   -Wmissing-prototypes -Wpointer-arith -Wformat=2 -Wvla \
+	   -Wno-format-nonliteral
+PAAS_CFLAGS = -std=c11 -D_GNU_SOURCE -DLLHTTP_STRICT_MODE=1 $(WARN) -MMD -MP \
+	   -Ilib -I$(LLHTTP_INC) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PAAS_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
+TEST_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null)
+
+# make SANITIZE=address,undefined test
+ifdef SANITIZE
+PAAS_CFLAGS += -fsanitize=$(SANITIZE) -fno-sanitize-recover=all \
+	   -fno-omit-frame-pointer
+LDFLAGS	+= -fsanitize=$(SANITIZE)
+endif
+# the user's flags come last and are never replaced
+ALL_CFLAGS = $(PAAS_CFLAGS) $(CPPFLAGS) $(CFLAGS)
+
+# ---------------------------------------------------------------- llhttp
+# Debian ships llhttp's generated C sources in node-llhttp but no library:
+# build them here, strict, with their own (relaxed) warnings.
+LLHTTP_A := $(B)/llhttp.a
+LLHTTP_OBJS := $(B)/llhttp/api.o $(B)/llhttp/http.o $(B)/llhttp/llhttp.o
+
+$(B)/llhttp/%.o: $(LLHTTP_SRC)/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -DLLHTTP_STRICT_MODE=1 -w -I$(LLHTTP_INC) -c -o $@ $<
+
+$(LLHTTP_A): $(LLHTTP_OBJS)
+	$(AR) rcs $@ $^
+
+# ---------------------------------------------------------------- lib
+LIB_SRCS := lib/buf.c lib/slice.c lib/perr.c lib/log.c lib/parse.c \
+	    lib/valid.c
+LIBPAAS := $(B)/libpaas.a
+
+# ---------------------------------------------------------------- daemon
+PAASD_SRCS :=
+
+# ---------------------------------------------------------------- cli
+PAAS_SRCS :=
+
+# ---------------------------------------------------------------- router
+ROUTER_SRCS :=
+
+# ---------------------------------------------------------------- builder
+BUILD_SRCS :=
+
+# ---------------------------------------------------------------- programs
+# Each program: main.c plus its CORE (everything else, linked into its
+# unit tests too).
+PROGS	:=
+
+# ---------------------------------------------------------------- tests
+UNIT_LIB := tests/unit/lib/test_buf tests/unit/lib/test_parse \
+	    tests/unit/lib/test_valid
+UNIT_DAEMON :=
+UNIT_CLI :=
+UNIT_ROUTER :=
+UNIT_BUILD :=
+INTEGRATION :=
+
+UNIT_TESTS := $(UNIT_LIB) $(UNIT_DAEMON) $(UNIT_CLI) $(UNIT_ROUTER) \
+	      $(UNIT_BUILD)
+
+# ================================================================ rules
+core_of = $(patsubst %.c,$(B)/%.o,$(filter-out %/main.c,$(1)))
+
+LIB_OBJS := $(patsubst %.c,$(B)/%.o,$(LIB_SRCS))
+$(LIBPAAS): $(LIB_OBJS)
+	$(AR) rcs $@ $^
+
+$(B)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+link = $(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(filter %.a,$^) \
+	    $(LLHTTP_A) $(PAAS_LIBS)
+
+$(BIN)/paasd: $(patsubst %.c,$(B)/%.o,$(PAASD_SRCS)) $(LIBPAAS) $(LLHTTP_A)
+	@mkdir -p $(@D)
+	$(link)
+$(BIN)/paas: $(patsubst %.c,$(B)/%.o,$(PAAS_SRCS)) $(LIBPAAS) $(LLHTTP_A)
+	@mkdir -p $(@D)
+	$(link)
+$(BIN)/paas-router: $(patsubst %.c,$(B)/%.o,$(ROUTER_SRCS)) $(LIBPAAS) $(LLHTTP_A)
+	@mkdir -p $(@D)
+	$(link)
+$(BIN)/paas-build: $(patsubst %.c,$(B)/%.o,$(BUILD_SRCS)) $(LIBPAAS) $(LLHTTP_A)
+	@mkdir -p $(@D)
+	$(link)
+
+# unit tests link the module under test with its program's core
+tlink = $(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(filter %.a,$^) \
+	    $(LLHTTP_A) $(PAAS_LIBS) $(TEST_LIBS)
+$(addprefix $(B)/,$(UNIT_LIB)): $(B)/%: $(B)/%.o $(LIBPAAS) $(LLHTTP_A)
+	$(tlink)
+$(addprefix $(B)/,$(UNIT_DAEMON)): $(B)/%: $(B)/%.o $(call core_of,$(PAASD_SRCS)) $(LIBPAAS) $(LLHTTP_A)
+	$(tlink)
+$(addprefix $(B)/,$(UNIT_CLI)): $(B)/%: $(B)/%.o $(call core_of,$(PAAS_SRCS)) $(LIBPAAS) $(LLHTTP_A)
+	$(tlink)
+$(addprefix $(B)/,$(UNIT_ROUTER)): $(B)/%: $(B)/%.o $(call core_of,$(ROUTER_SRCS)) $(LIBPAAS) $(LLHTTP_A)
+	$(tlink)
+$(addprefix $(B)/,$(UNIT_BUILD)): $(B)/%: $(B)/%.o $(call core_of,$(BUILD_SRCS)) $(LIBPAAS) $(LLHTTP_A)
+	$(tlink)
+$(addprefix $(B)/,$(INTEGRATION)): $(B)/%: $(B)/%.o $(B)/tests/integration/harness.o $(LIBPAAS) $(LLHTTP_A)
+	$(tlink)
+
+# ================================================================ targets
+.PHONY: all deps unit integration test run clean check-root
+
+all: $(addprefix $(BIN)/,$(PROGS))
+
+deps:
+	@missing=$$(for p in $(DEBS); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
+		    grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing:" $$missing; \
+		if [ "$$(id -u)" != 0 ]; then \
+			echo "make deps: run as root to apt-get install:" \
+			    $$missing >&2; exit 1; fi; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get update -qq && apt-get install -y -qq $$missing; \
+	fi
+
+unit-bins: $(addprefix $(B)/,$(UNIT_TESTS))
+integration-bins: all $(addprefix $(B)/,$(INTEGRATION))
+
+unit: unit-bins
+	@fail=0; for t in $(UNIT_TESTS); do \
+		echo "=== $$t"; ./$(B)/$$t || fail=1; done; \
+	if [ $$fail != 0 ]; then echo "unit tests FAILED"; fi; exit $$fail
+
+integration: integration-bins
+	@fail=0; for t in $(INTEGRATION); do \
+		echo "=== $$t"; PAAS_BIN=$(CURDIR)/$(BIN) \
+		    PAAS_SRC=$(CURDIR) ./$(B)/$$t || fail=1; done; \
+	if [ $$fail != 0 ]; then echo "integration tests FAILED"; fi; \
+	exit $$fail
+
+# test: deps, then everything; non-zero if anything failed
+test: deps
+	@$(MAKE) --no-print-directory all unit-bins integration-bins
+	@u=0; i=0; \
+	$(MAKE) --no-print-directory unit || u=1; \
+	$(MAKE) --no-print-directory integration || i=1; \
+	echo "unit: $$([ $$u = 0 ] && echo ok || echo FAILED)," \
+	    "integration: $$([ $$i = 0 ] && echo ok || echo FAILED)"; \
+	[ $$u = 0 ] && [ $$i = 0 ]
+
+clean:
+	rm -rf $(B) $(BIN)
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)
