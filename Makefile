@@ -53,82 +53,71 @@ $(B)/llhttp/%.o: $(LLHTTP_SRC)/%.c
 $(LLHTTP_A): $(LLHTTP_OBJS)
 	$(AR) rcs $@ $^
 
-# ---------------------------------------------------------------- lib
-LIB_SRCS := lib/buf.c lib/slice.c lib/perr.c lib/log.c lib/parse.c \
-	    lib/valid.c
-LIBPAAS := $(B)/libpaas.a
+# ---------------------------------------------------------------- common
+# Each program section lists its sources, adds itself to PROGS, its unit
+# tests to UNIT_TESTS and its integration tests to INTEGRATION, and has
+# its own link rules. A program's CORE is everything but its main.c;
+# its unit tests link the CORE.
+PROGS		:=
+UNIT_TESTS	:=
+INTEGRATION	:=
 
-# ---------------------------------------------------------------- daemon
-PAASD_SRCS :=
-
-# ---------------------------------------------------------------- cli
-PAAS_SRCS :=
-
-# ---------------------------------------------------------------- router
-ROUTER_SRCS :=
-
-# ---------------------------------------------------------------- builder
-BUILD_SRCS :=
-
-# ---------------------------------------------------------------- programs
-# Each program: main.c plus its CORE (everything else, linked into its
-# unit tests too).
-PROGS	:=
-
-# ---------------------------------------------------------------- tests
-UNIT_LIB := tests/unit/lib/test_buf tests/unit/lib/test_parse \
-	    tests/unit/lib/test_valid
-UNIT_DAEMON :=
-UNIT_CLI :=
-UNIT_ROUTER :=
-UNIT_BUILD :=
-INTEGRATION :=
-
-UNIT_TESTS := $(UNIT_LIB) $(UNIT_DAEMON) $(UNIT_CLI) $(UNIT_ROUTER) \
-	      $(UNIT_BUILD)
-
-# ================================================================ rules
 core_of = $(patsubst %.c,$(B)/%.o,$(filter-out %/main.c,$(1)))
-
-LIB_OBJS := $(patsubst %.c,$(B)/%.o,$(LIB_SRCS))
-$(LIBPAAS): $(LIB_OBJS)
-	$(AR) rcs $@ $^
+objs_of = $(patsubst %.c,$(B)/%.o,$(1))
+link = $(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(filter %.a,$^) \
+	    $(LLHTTP_A) $(PAAS_LIBS)
+tlink = $(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(filter %.a,$^) \
+	    $(LLHTTP_A) $(PAAS_LIBS) $(TEST_LIBS)
 
 $(B)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-link = $(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(filter %.a,$^) \
-	    $(LLHTTP_A) $(PAAS_LIBS)
+# ---------------------------------------------------------------- lib
+LIB_SRCS := lib/buf.c lib/slice.c lib/perr.c lib/log.c lib/parse.c \
+	    lib/valid.c
+LIBPAAS := $(B)/libpaas.a
 
-$(BIN)/paasd: $(patsubst %.c,$(B)/%.o,$(PAASD_SRCS)) $(LIBPAAS) $(LLHTTP_A)
-	@mkdir -p $(@D)
-	$(link)
-$(BIN)/paas: $(patsubst %.c,$(B)/%.o,$(PAAS_SRCS)) $(LIBPAAS) $(LLHTTP_A)
-	@mkdir -p $(@D)
-	$(link)
-$(BIN)/paas-router: $(patsubst %.c,$(B)/%.o,$(ROUTER_SRCS)) $(LIBPAAS) $(LLHTTP_A)
-	@mkdir -p $(@D)
-	$(link)
-$(BIN)/paas-build: $(patsubst %.c,$(B)/%.o,$(BUILD_SRCS)) $(LIBPAAS) $(LLHTTP_A)
-	@mkdir -p $(@D)
-	$(link)
+$(LIBPAAS): $(call objs_of,$(LIB_SRCS))
+	$(AR) rcs $@ $^
 
-# unit tests link the module under test with its program's core
-tlink = $(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(filter %.a,$^) \
-	    $(LLHTTP_A) $(PAAS_LIBS) $(TEST_LIBS)
+UNIT_LIB := tests/unit/lib/test_buf tests/unit/lib/test_parse \
+	    tests/unit/lib/test_valid
+UNIT_TESTS += $(UNIT_LIB)
 $(addprefix $(B)/,$(UNIT_LIB)): $(B)/%: $(B)/%.o $(LIBPAAS) $(LLHTTP_A)
 	$(tlink)
-$(addprefix $(B)/,$(UNIT_DAEMON)): $(B)/%: $(B)/%.o $(call core_of,$(PAASD_SRCS)) $(LIBPAAS) $(LLHTTP_A)
-	$(tlink)
-$(addprefix $(B)/,$(UNIT_CLI)): $(B)/%: $(B)/%.o $(call core_of,$(PAAS_SRCS)) $(LIBPAAS) $(LLHTTP_A)
-	$(tlink)
-$(addprefix $(B)/,$(UNIT_ROUTER)): $(B)/%: $(B)/%.o $(call core_of,$(ROUTER_SRCS)) $(LIBPAAS) $(LLHTTP_A)
-	$(tlink)
-$(addprefix $(B)/,$(UNIT_BUILD)): $(B)/%: $(B)/%.o $(call core_of,$(BUILD_SRCS)) $(LIBPAAS) $(LLHTTP_A)
-	$(tlink)
-$(addprefix $(B)/,$(INTEGRATION)): $(B)/%: $(B)/%.o $(B)/tests/integration/harness.o $(LIBPAAS) $(LLHTTP_A)
-	$(tlink)
+
+
+
+# ---------------------------------------------------------------- daemon
+PAASD_SRCS :=
+
+
+
+# ---------------------------------------------------------------- cli
+PAAS_SRCS :=
+
+
+
+# ---------------------------------------------------------------- router
+ROUTER_SRCS :=
+
+
+
+# ---------------------------------------------------------------- runtime
+RUNTIME_SRCS :=
+
+
+
+# ---------------------------------------------------------------- builder
+BUILD_SRCS :=
+
+
+
+# ---------------------------------------------------------------- buildpacks
+BUILDPACKS_SRCS :=
+
+
 
 # ================================================================ targets
 .PHONY: all deps unit integration test run clean check-root
