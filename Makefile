@@ -90,7 +90,25 @@ $(addprefix $(B)/,$(UNIT_LIB)): $(B)/%: $(B)/%.o $(LIBPAAS) $(LLHTTP_A)
 
 
 # ---------------------------------------------------------------- daemon
-PAASD_SRCS :=
+PAASD_SRCS := daemon/main.c daemon/api.c daemon/http.c daemon/model.c \
+	      daemon/store.c
+PROGS += paasd
+$(BIN)/paasd: $(call objs_of,$(PAASD_SRCS)) $(LIBPAAS) $(LLHTTP_A)
+	@mkdir -p $(@D)
+	$(link)
+
+UNIT_DAEMON := tests/unit/daemon/test_store tests/unit/daemon/test_model \
+	       tests/unit/daemon/test_api
+UNIT_TESTS += $(UNIT_DAEMON)
+$(addprefix $(B)/,$(UNIT_DAEMON)): $(B)/%: $(B)/%.o \
+	    $(call core_of,$(PAASD_SRCS)) $(LIBPAAS) $(LLHTTP_A)
+	$(tlink)
+
+ITEST_DAEMON := tests/integration/daemon/test_api
+INTEGRATION += $(ITEST_DAEMON)
+$(addprefix $(B)/,$(ITEST_DAEMON)): $(B)/%: $(B)/%.o \
+	    $(B)/tests/integration/harness.o $(LIBPAAS) $(LLHTTP_A)
+	$(tlink)
 
 
 

@@ -1,0 +1,697 @@
+#include <errno.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <git2.h>
+#include <jansson.h>
+#include <openssl/crypto.h>
+
+#include "api.h"
+#include "log.h"
+#include "model.h"
+#include "store.h"
+#include "valid.h"
+
+#define API_PARAMS_MAX	3
+
+struct api_call {
+	struct paasd		*pd;
+	const struct http_req	*req;
+	struct http_resp	*resp;
+	const char		*params[API_PARAMS_MAX];
+};
+
+typedef void api_fn(struct api_call *);
+
+struct api_route {
+	const char	*method;
+	const char	*pattern;	/* "{}" captures one segment */
+	api_fn		*fn;
+};
+
+/* ---------------------------------------------------------------- answers */
+
+static void
+reply_json(struct api_call *c, int status, json_t *o)
+{
+	char *s;
+
+	c->resp->status = status;
+	s = json_dumps(o, JSON_COMPACT);
+	if (s) {
+		buf_adds(&c->resp->body, s);
+		buf_addch(&c->resp->body, '\n');
+		free(s);
+	}
+	json_decref(o);
+}
+
+static void
+reply_error(struct api_call *c, int status, const char *id, const char *msg)
+{
+	reply_json(c, status, model_error_json(id, msg));
+}
+
+/* reply_perr() maps a negative errno to the API's status and id. */
+static void
+reply_perr(struct api_call *c, const struct perr *err)
+{
+	static const struct {
+		int		 code;
+		int		 status;
+		const char	*id;
+	} map[] = {
+		{ -EBADMSG, 400, "bad_request" },
+		{ -ENOENT, 404, "not_found" },
+		{ -EEXIST, 409, "conflict" },
+		{ -EINVAL, 422, "invalid_params" },
+		{ -E2BIG, 422, "invalid_params" },
+		{ -EPERM, 422, "invalid_params" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (map[i].code == err->code) {
+			reply_error(c, map[i].status, map[i].id, err->msg);
+			return;
+		}
+	log_warnx("api %s %s: %s", c->req->method, c->req->path, err->msg);
+	reply_error(c, 500, "internal_error", err->msg);
+}
+
+static int
+app_param(struct api_call *c, struct perr *err)
+{
+	const char *name = c->params[0];
+
+	if (valid_app_name(name, strlen(name), NULL) != 0)
+		return perr_set(err, -ENOENT, "app '%.64s' not found", name);
+	return 0;
+}
+
+static void
+urls_of(struct paasd *pd, struct model_urls *u)
+{
+	u->domain = pd->domain;
+	u->http_port = pd->http_port;
+	u->git_base = pd->git_base;
+}
+
+/* ---------------------------------------------------------------- files */
+
+static void
+path_of(struct paasd *pd, char *out, size_t outlen, const char *dir,
+    const char *name, const char *suffix)
+{
+	snprintf(out, outlen, "%s/%s/%s%s", pd->data_dir, dir, name, suffix);
+}
+
+static int
+rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)ftw;
+	return (flag == FTW_DP ? rmdir(path) : unlink(path)) == 0 ? 0 : -1;
+}
+
+/* FTW_PHYS: never follow a symlink out of the tree being removed. */
+static void
+rm_tree(const char *path)
+{
+	if (access(path, F_OK) == 0 &&
+	    nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) != 0)
+		log_warn("remove %s", path);
+}
+
+static int
+repo_init(const char *path, struct perr *err)
+{
+	git_repository	*repo = NULL;
+	int		 rc;
+
+	rc = git_repository_init(&repo, path, 1);
+	git_repository_free(repo);
+	if (rc != 0) {
+		const git_error *e = git_error_last();
+
+		return perr_set(err, -EIO, "create git repository: %s",
+		    e ? e->message : "unknown error");
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------- apps */
+
+static void
+apps_list(struct api_call *c)
+{
+	struct perr		 err = PERR_INIT;
+	struct model_urls	 u;
+	struct app		*apps = NULL;
+	size_t			 n = 0, i;
+	json_t			*arr;
+
+	if (store_app_list(c->pd->store, &apps, &n, &err) != 0) {
+		reply_perr(c, &err);
+		return;
+	}
+	urls_of(c->pd, &u);
+	arr = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append_new(arr, model_app_json(&apps[i], &u));
+	free(apps);
+	reply_json(c, 200, arr);
+}
+
+static void
+apps_create(struct api_call *c)
+{
+	struct perr		err = PERR_INIT;
+	struct model_urls	u;
+	struct app		a;
+	char			name[64], host[512], tmp[1200], repo[1200];
+	char			id[STORE_ID_LEN + 1];
+
+	if (model_parse_app_create(c->req->body, c->req->bodylen, name,
+	    sizeof(name), &err) != 0)
+		goto fail;
+	snprintf(host, sizeof(host), "%s.%s", name, c->pd->domain);
+	/* Make the repository aside, commit, then move it into place. */
+	store_uuid(id);
+	path_of(c->pd, tmp, sizeof(tmp), "repos", ".new-", id);
+	path_of(c->pd, repo, sizeof(repo), "repos", name, ".git");
+	if (repo_init(tmp, &err) != 0)
+		goto fail;
+	if (store_app_create(c->pd->store, name, host, &a, &err) != 0) {
+		rm_tree(tmp);
+		goto fail;
+	}
+	rm_tree(repo);	/* a leftover of a crash between commit and rename */
+	if (rename(tmp, repo) != 0) {
+		perr_set(&err, -EIO, "move git repository into place: %s",
+		    strerror(errno));
+		rm_tree(tmp);
+		(void)store_app_delete(c->pd->store, name, NULL);
+		goto fail;
+	}
+	log_info("app=%s created uid=%d", a.name, a.uid);
+	urls_of(c->pd, &u);
+	reply_json(c, 201, model_app_json(&a, &u));
+	return;
+fail:
+	reply_perr(c, &err);
+}
+
+static void
+apps_info(struct api_call *c)
+{
+	struct perr		err = PERR_INIT;
+	struct model_urls	u;
+	struct app		a;
+
+	if (app_param(c, &err) != 0 ||
+	    store_app_get(c->pd->store, c->params[0], &a, &err) != 0) {
+		reply_perr(c, &err);
+		return;
+	}
+	urls_of(c->pd, &u);
+	reply_json(c, 200, model_app_json(&a, &u));
+}
+
+static void
+apps_patch(struct api_call *c)
+{
+	struct perr	err = PERR_INIT;
+	int		on;
+
+	if (app_param(c, &err) != 0 ||
+	    model_parse_app_patch(c->req->body, c->req->bodylen, &on,
+	    &err) != 0 ||
+	    store_app_set_maintenance(c->pd->store, c->params[0], on,
+	    &err) != 0) {
+		reply_perr(c, &err);
+		return;
+	}
+	log_info("app=%s maintenance=%s", c->params[0], on ? "on" : "off");
+	apps_info(c);
+}
+
+static void
+apps_destroy(struct api_call *c)
+{
+	struct perr		err = PERR_INIT;
+	struct model_urls	u;
+	struct app		a;
+	char			path[1200];
+
+	if (app_param(c, &err) != 0 ||
+	    store_app_get(c->pd->store, c->params[0], &a, &err) != 0 ||
+	    store_app_delete(c->pd->store, c->params[0], &err) != 0) {
+		reply_perr(c, &err);
+		return;
+	}
+	path_of(c->pd, path, sizeof(path), "repos", a.name, ".git");
+	rm_tree(path);
+	path_of(c->pd, path, sizeof(path), "logs", a.name, "");
+	rm_tree(path);
+	path_of(c->pd, path, sizeof(path), "cache", a.name, "");
+	rm_tree(path);
+	log_info("app=%s destroyed", a.name);
+	urls_of(c->pd, &u);
+	reply_json(c, 200, model_app_json(&a, &u));
+}
+
+/* ---------------------------------------------------------------- config */
+
+static void
+config_get(struct api_call *c)
+{
+	struct perr	 err = PERR_INIT;
+	json_t		*config;
+
+	if (app_param(c, &err) != 0 ||
+	    store_config_get(c->pd->store, c->params[0], &config, &err) != 0) {
+		reply_perr(c, &err);
+		return;
+	}
+	reply_json(c, 200, config);
+}
+
+static void
+config_patch(struct api_call *c)
+{
+	struct perr	 err = PERR_INIT;
+	struct release	 rel;
+	json_t		*patch = NULL;
+
+	memset(&rel, 0, sizeof(rel));
+	if (app_param(c, &err) != 0 ||
+	    model_parse_config_patch(c->req->body, c->req->bodylen, &patch,
+	    &err) != 0 ||
+	    store_config_patch(c->pd->store, c->params[0], patch,
+	    VALID_CONFIG_MAX, &rel, &err) != 0) {
+		json_decref(patch);
+		reply_perr(c, &err);
+		return;
+	}
+	json_decref(patch);
+	if (rel.version > 0)
+		log_info("app=%s release=v%lld desc=\"%s\"", c->params[0],
+		    rel.version, rel.description);
+	release_release(&rel);
+	config_get(c);
+}
+
+/* ---------------------------------------------------------------- releases */
+
+static void
+releases_list(struct api_call *c)
+{
+	struct perr	 err = PERR_INIT;
+	struct release	*rels = NULL;
+	size_t		 n = 0, i;
+	json_t		*arr;
+
+	if (app_param(c, &err) != 0 ||
+	    store_release_list(c->pd->store, c->params[0], &rels, &n,
+	    &err) != 0) {
+		reply_perr(c, &err);
+		return;
+	}
+	arr = json_array();
+	for (i = 0; i < n; i++) {
+		json_array_append_new(arr, model_release_json(&rels[i], 0));
+		release_release(&rels[i]);
+	}
+	free(rels);
+	reply_json(c, 200, arr);
+}
+
+static void
+releases_info(struct api_call *c)
+{
+	struct perr	err = PERR_INIT;
+	struct release	rel;
+	long long	version;
+
+	if (app_param(c, &err) != 0 ||
+	    model_parse_version(c->params[1], &version, &err) != 0 ||
+	    store_release_get(c->pd->store, c->params[0], version, &rel,
+	    &err) != 0) {
+		if (err.code == -EINVAL)
+			err.code = -ENOENT;
+		reply_perr(c, &err);
+		return;
+	}
+	reply_json(c, 200, model_release_json(&rel, 1));
+	release_release(&rel);
+}
+
+static void
+releases_create(struct api_call *c)
+{
+	struct perr	err = PERR_INIT;
+	struct release	rel;
+	long long	version;
+
+	if (app_param(c, &err) != 0 ||
+	    model_parse_rollback(c->req->body, c->req->bodylen, &version,
+	    &err) != 0 ||
+	    store_release_rollback(c->pd->store, c->params[0], version, &rel,
+	    &err) != 0) {
+		reply_perr(c, &err);
+		return;
+	}
+	log_info("app=%s release=v%lld desc=\"%s\"", c->params[0],
+	    rel.version, rel.description);
+	reply_json(c, 201, model_release_json(&rel, 1));
+	release_release(&rel);
+}
+
+/* ---------------------------------------------------------------- formation */
+
+static json_t *
+formation_array(struct api_call *c, const char *only, struct perr *err)
+{
+	struct formation	*f = NULL;
+	struct release		 cur;
+	size_t			 n = 0, i;
+	json_t			*arr;
+
+	if (store_formation_list(c->pd->store, c->params[0], &f, &n,
+	    err) != 0)
+		return NULL;
+	memset(&cur, 0, sizeof(cur));
+	(void)store_release_get(c->pd->store, c->params[0], 0, &cur, NULL);
+	arr = json_array();
+	for (i = 0; i < n; i++)
+		if (only == NULL || strcmp(only, f[i].type) == 0)
+			json_array_append_new(arr,
+			    model_formation_json(&f[i], &cur));
+	release_release(&cur);
+	free(f);
+	return arr;
+}
+
+static void
+formation_list(struct api_call *c)
+{
+	struct perr	 err = PERR_INIT;
+	json_t		*arr;
+
+	if (app_param(c, &err) != 0 ||
+	    (arr = formation_array(c, NULL, &err)) == NULL) {
+		reply_perr(c, &err);
+		return;
+	}
+	reply_json(c, 200, arr);
+}
+
+static void
+formation_info(struct api_call *c)
+{
+	struct perr	 err = PERR_INIT;
+	json_t		*arr;
+
+	if (app_param(c, &err) != 0 ||
+	    (arr = formation_array(c, c->params[1], &err)) == NULL) {
+		reply_perr(c, &err);
+		return;
+	}
+	if (json_array_size(arr) == 0) {
+		json_decref(arr);
+		perr_set(&err, -ENOENT, "process type '%.64s' not found",
+		    c->params[1]);
+		reply_perr(c, &err);
+		return;
+	}
+	reply_json(c, 200, json_incref(json_array_get(arr, 0)));
+	json_decref(arr);
+}
+
+static void
+formation_log(struct api_call *c, const struct formation_update *u, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		log_info("app=%s formation type=%s quantity=%d size=%s",
+		    c->params[0], u[i].type, u[i].quantity,
+		    u[i].size[0] ? u[i].size : "-");
+}
+
+static void
+formation_patch(struct api_call *c)
+{
+	struct perr		 err = PERR_INIT;
+	struct formation_update	*u = NULL;
+	size_t			 n = 0;
+
+	if (app_param(c, &err) != 0 ||
+	    model_parse_formation_updates(c->req->body, c->req->bodylen, &u,
+	    &n, &err) != 0 ||
+	    store_formation_update(c->pd->store, c->params[0], u, n,
+	    &err) != 0) {
+		free(u);
+		reply_perr(c, &err);
+		return;
+	}
+	formation_log(c, u, n);
+	free(u);
+	formation_list(c);
+}
+
+static void
+formation_patch_one(struct api_call *c)
+{
+	struct perr		err = PERR_INIT;
+	struct formation_update	u;
+
+	if (app_param(c, &err) != 0 ||
+	    model_parse_formation_one(c->req->body, c->req->bodylen,
+	    c->params[1], &u, &err) != 0 ||
+	    store_formation_update(c->pd->store, c->params[0], &u, 1,
+	    &err) != 0) {
+		reply_perr(c, &err);
+		return;
+	}
+	formation_log(c, &u, 1);
+	formation_info(c);
+}
+
+/* ---------------------------------------------------------------- domains */
+
+static void
+domains_list(struct api_call *c)
+{
+	struct perr	 err = PERR_INIT;
+	struct domain	*d = NULL;
+	size_t		 n = 0, i;
+	json_t		*arr;
+
+	if (app_param(c, &err) != 0 ||
+	    store_domain_list(c->pd->store, c->params[0], &d, &n, &err) != 0) {
+		reply_perr(c, &err);
+		return;
+	}
+	arr = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append_new(arr, model_domain_json(&d[i]));
+	free(d);
+	reply_json(c, 200, arr);
+}
+
+static void
+domains_add(struct api_call *c)
+{
+	struct perr	err = PERR_INIT;
+	struct domain	d;
+	char		host[256];
+
+	if (app_param(c, &err) != 0 ||
+	    model_parse_domain(c->req->body, c->req->bodylen, host,
+	    sizeof(host), &err) != 0 ||
+	    store_domain_add(c->pd->store, c->params[0], host, &d, &err) != 0) {
+		reply_perr(c, &err);
+		return;
+	}
+	log_info("app=%s domain added host=%s", c->params[0], d.hostname);
+	reply_json(c, 201, model_domain_json(&d));
+}
+
+static void
+domains_remove(struct api_call *c)
+{
+	struct perr	err = PERR_INIT;
+	struct domain	d;
+	char		host[256];
+	size_t		i, len = strlen(c->params[1]);
+
+	if (app_param(c, &err) != 0)
+		goto fail;
+	if (len >= sizeof(host) ||
+	    valid_hostname(c->params[1], len, 1, NULL) != 0) {
+		perr_set(&err, -ENOENT, "domain '%.64s' not found",
+		    c->params[1]);
+		goto fail;
+	}
+	for (i = 0; i <= len; i++) {
+		char ch = c->params[1][i];
+
+		host[i] = (char)(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
+	}
+	if (store_domain_remove(c->pd->store, c->params[0], host, &d,
+	    &err) != 0)
+		goto fail;
+	log_info("app=%s domain removed host=%s", c->params[0], d.hostname);
+	reply_json(c, 200, model_domain_json(&d));
+	return;
+fail:
+	reply_perr(c, &err);
+}
+
+/* ---------------------------------------------------------------- routing */
+
+static const struct api_route routes[] = {
+	{ "GET",	"/apps",				apps_list },
+	{ "POST",	"/apps",				apps_create },
+	{ "GET",	"/apps/{}",				apps_info },
+	{ "PATCH",	"/apps/{}",				apps_patch },
+	{ "DELETE",	"/apps/{}",				apps_destroy },
+	{ "GET",	"/apps/{}/config-vars",			config_get },
+	{ "PATCH",	"/apps/{}/config-vars",			config_patch },
+	{ "GET",	"/apps/{}/releases",			releases_list },
+	{ "POST",	"/apps/{}/releases",			releases_create },
+	{ "GET",	"/apps/{}/releases/{}",			releases_info },
+	{ "GET",	"/apps/{}/formation",			formation_list },
+	{ "PATCH",	"/apps/{}/formation",			formation_patch },
+	{ "GET",	"/apps/{}/formation/{}",		formation_info },
+	{ "PATCH",	"/apps/{}/formation/{}",		formation_patch_one },
+	{ "GET",	"/apps/{}/domains",			domains_list },
+	{ "POST",	"/apps/{}/domains",			domains_add },
+	{ "DELETE",	"/apps/{}/domains/{}",			domains_remove },
+};
+
+static int
+hexval(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+/* Decode %XX in place; a segment may not decode to '/' or NUL. */
+static int
+pct_decode(char *s)
+{
+	char *o = s;
+
+	for (; *s; s++) {
+		if (*s == '%') {
+			int hi = hexval(s[1]), lo = hi < 0 ? -1 : hexval(s[2]);
+
+			if (lo < 0 || (hi == 0 && lo == 0) ||
+			    (hi == 2 && lo == 15))
+				return -1;
+			*o++ = (char)(hi * 16 + lo);
+			s += 2;
+		} else
+			*o++ = *s;
+	}
+	*o = '\0';
+	return 0;
+}
+
+int
+api_route_match(const char *pattern, const char *path, char *buf,
+    const char **params, int nparams)
+{
+	const char	*p = pattern, *s = path;
+	char		*o = buf;
+	int		 n = 0;
+
+	while (*p) {
+		if (p[0] == '{' && p[1] == '}') {
+			const char *end = strchr(s, '/');
+			size_t len = end ? (size_t)(end - s) : strlen(s);
+
+			if (len == 0 || n == nparams)
+				return -1;
+			memcpy(o, s, len);
+			o[len] = '\0';
+			if (pct_decode(o) != 0)
+				return -1;
+			params[n++] = o;
+			o += len + 1;
+			s += len;
+			p += 2;
+			continue;
+		}
+		if (*p != *s)
+			return -1;
+		p++;
+		s++;
+	}
+	return *s == '\0' ? n : -1;
+}
+
+static int
+authorized(struct paasd *pd, const struct http_req *req)
+{
+	const char	*a = req->authorization;
+	size_t		 len, want = strlen(pd->token);
+
+	if (req->kind == HTTP_UNIX && req->peer_ok)
+		return 1;
+	if (strncasecmp(a, "Bearer ", 7) != 0)
+		return 0;
+	a += 7;
+	len = strlen(a);
+	return len == want && want > 0 && CRYPTO_memcmp(a, pd->token, len) == 0;
+}
+
+void
+api_handle(void *arg, const struct http_req *req, struct http_resp *resp)
+{
+	struct api_call	 c;
+	size_t		 i;
+	char		*scratch;
+	int		 path_known = 0;
+
+	memset(&c, 0, sizeof(c));
+	c.pd = arg;
+	c.req = req;
+	c.resp = resp;
+	if (!authorized(c.pd, req)) {
+		reply_error(&c, 401, "unauthorized", "invalid or missing "
+		    "token (send Authorization: Bearer TOKEN)");
+		return;
+	}
+	scratch = malloc(strlen(req->path) + 1);
+	if (scratch == NULL)
+		abort();
+	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		if (api_route_match(routes[i].pattern, req->path, scratch,
+		    c.params, API_PARAMS_MAX) < 0)
+			continue;
+		path_known = 1;
+		if (strcmp(routes[i].method, req->method) != 0)
+			continue;
+		routes[i].fn(&c);
+		free(scratch);
+		return;
+	}
+	free(scratch);
+	if (path_known)
+		reply_error(&c, 405, "method_not_allowed", "method not "
+		    "allowed on this resource");
+	else
+		reply_error(&c, 404, "not_found", "no such API endpoint");
+}

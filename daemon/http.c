@@ -1,0 +1,609 @@
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <llhttp.h>
+#include <uv.h>
+
+#include "http.h"
+#include "log.h"
+#include "paasd.h"
+
+#define HTTP_LISTENERS_MAX	8
+#define HTTP_HNAME_MAX_BYTES	1000
+#define HTTP_HVALUE_MAX_BYTES	8192
+
+struct listener {
+	union {
+		uv_pipe_t	pipe;
+		uv_tcp_t	tcp;
+		uv_stream_t	stream;
+		uv_handle_t	handle;
+	} h;
+	enum http_listener_kind	 kind;
+	struct http_server	*srv;
+};
+
+struct conn {
+	union {
+		uv_pipe_t	pipe;
+		uv_tcp_t	tcp;
+		uv_stream_t	stream;
+		uv_handle_t	handle;
+	} h;
+	uv_timer_t		 idle;
+	int			 nopen;		/* handles not yet closed */
+	struct http_server	*srv;
+	struct conn		*prev, *next;
+	enum http_listener_kind	 kind;
+	int			 peer_ok;
+	llhttp_t		 parser;
+	size_t			 head_bytes;	/* of the current request */
+	int			 nheaders;
+	int			 in_value;	/* last callback was a value */
+	int			 err_status;	/* set by a callback that failed */
+	int			 done;		/* no more requests on this conn */
+	int			 closing;
+	int			 writes;	/* writes in flight */
+	struct buf		 url, hname, hvalue, auth, ctype, body;
+};
+
+struct http_server {
+	uv_loop_t		*loop;
+	http_handler_cb		*handler;
+	void			*arg;
+	struct listener		*listeners[HTTP_LISTENERS_MAX];
+	int			 nlisteners;
+	struct conn		*conns;
+	int			 nconns;
+	int			 closing;
+};
+
+struct wreq {
+	uv_write_t	 req;
+	struct conn	*c;
+	char		*data;
+};
+
+static llhttp_settings_t	settings;
+static int			settings_ready;
+
+const char *
+http_status_text(int status)
+{
+	static const struct {
+		int		 status;
+		const char	*text;
+	} table[] = {
+		{ 200, "OK" }, { 201, "Created" }, { 204, "No Content" },
+		{ 400, "Bad Request" }, { 401, "Unauthorized" },
+		{ 403, "Forbidden" }, { 404, "Not Found" },
+		{ 405, "Method Not Allowed" }, { 408, "Request Timeout" },
+		{ 409, "Conflict" }, { 413, "Payload Too Large" },
+		{ 414, "URI Too Long" }, { 422, "Unprocessable Entity" },
+		{ 429, "Too Many Requests" },
+		{ 431, "Request Header Fields Too Large" },
+		{ 500, "Internal Server Error" }, { 503, "Service Unavailable" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+		if (table[i].status == status)
+			return table[i].text;
+	return "Unknown";
+}
+
+static void
+conn_free_cb(uv_handle_t *h)
+{
+	struct conn *c = h->data;
+
+	if (--c->nopen > 0)
+		return;
+	buf_release(&c->url);
+	buf_release(&c->hname);
+	buf_release(&c->hvalue);
+	buf_release(&c->auth);
+	buf_release(&c->ctype);
+	buf_release(&c->body);
+	free(c);
+}
+
+static void
+conn_close(struct conn *c)
+{
+	struct http_server *srv = c->srv;
+
+	if (c->closing)
+		return;
+	c->closing = 1;
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		srv->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	srv->nconns--;
+	uv_close(&c->h.handle, conn_free_cb);
+	uv_close((uv_handle_t *)&c->idle, conn_free_cb);
+}
+
+static void
+on_write(uv_write_t *req, int status)
+{
+	struct wreq	*w = (struct wreq *)req;
+	struct conn	*c = w->c;
+
+	free(w->data);
+	free(w);
+	c->writes--;
+	if (status < 0 || (c->done && c->writes == 0))
+		conn_close(c);
+}
+
+static void
+conn_send(struct conn *c, int status, const char *body, size_t bodylen,
+    int close_after)
+{
+	struct buf	 out = BUF_INIT;
+	struct wreq	*w;
+	uv_buf_t	 b;
+
+	if (c->closing)
+		return;
+	buf_addf(&out, "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\n"
+	    "Content-Length: %zu\r\nCache-Control: no-store\r\n%s\r\n",
+	    status, http_status_text(status), bodylen,
+	    close_after ? "Connection: close\r\n" : "");
+	buf_add(&out, body, bodylen);
+	w = calloc(1, sizeof(*w));
+	if (w == NULL)
+		abort();
+	w->c = c;
+	b.len = out.len;
+	w->data = buf_detach(&out, NULL);
+	b.base = w->data;
+	if (close_after)
+		c->done = 1;
+	c->writes++;
+	if (uv_write(&w->req, &c->h.stream, &b, 1, on_write) != 0) {
+		free(w->data);
+		free(w);
+		c->writes--;
+		conn_close(c);
+	}
+}
+
+static void
+conn_send_error(struct conn *c, int status, const char *id, const char *msg)
+{
+	struct buf body = BUF_INIT;
+
+	buf_adds(&body, "{\"id\":");
+	buf_add_json_str(&body, id, strlen(id));
+	buf_adds(&body, ",\"message\":");
+	buf_add_json_str(&body, msg, strlen(msg));
+	buf_adds(&body, "}\n");
+	conn_send(c, status, body.p, body.len, 1);
+	buf_release(&body);
+}
+
+static struct conn *
+parser_conn(llhttp_t *p)
+{
+	return p->data;
+}
+
+static int
+fail(struct conn *c, int status)
+{
+	if (c->err_status == 0)
+		c->err_status = status;
+	return -1;
+}
+
+static int
+on_message_begin(llhttp_t *p)
+{
+	struct conn *c = parser_conn(p);
+
+	if (c->done)
+		return -1;
+	buf_reset(&c->url);
+	buf_reset(&c->hname);
+	buf_reset(&c->hvalue);
+	buf_reset(&c->auth);
+	buf_reset(&c->ctype);
+	buf_reset(&c->body);
+	c->head_bytes = 0;
+	c->nheaders = 0;
+	c->in_value = 0;
+	return 0;
+}
+
+static int
+head_budget(struct conn *c, size_t n)
+{
+	c->head_bytes += n;
+	return c->head_bytes <= PAASD_API_HEAD_MAX_BYTES;
+}
+
+static int
+on_url(llhttp_t *p, const char *at, size_t n)
+{
+	struct conn *c = parser_conn(p);
+
+	if (c->url.len + n > PAASD_API_URL_MAX_BYTES)
+		return fail(c, 414);
+	if (!head_budget(c, n))
+		return fail(c, 431);
+	buf_add(&c->url, at, n);
+	return 0;
+}
+
+static void
+header_done(struct conn *c)
+{
+	if (c->hname.len == 0)
+		return;
+	if (strcasecmp(c->hname.p, "authorization") == 0) {
+		buf_reset(&c->auth);
+		buf_add(&c->auth, c->hvalue.p, c->hvalue.len);
+	} else if (strcasecmp(c->hname.p, "content-type") == 0) {
+		buf_reset(&c->ctype);
+		buf_add(&c->ctype, c->hvalue.p, c->hvalue.len);
+	}
+	buf_reset(&c->hname);
+	buf_reset(&c->hvalue);
+}
+
+static int
+on_header_field(llhttp_t *p, const char *at, size_t n)
+{
+	struct conn *c = parser_conn(p);
+
+	if (c->in_value) {
+		header_done(c);
+		c->in_value = 0;
+	}
+	if (c->hname.len == 0 && ++c->nheaders > PAASD_API_HEADERS_MAX)
+		return fail(c, 431);
+	if (c->hname.len + n > HTTP_HNAME_MAX_BYTES || !head_budget(c, n))
+		return fail(c, 431);
+	buf_add(&c->hname, at, n);
+	return 0;
+}
+
+static int
+on_header_value(llhttp_t *p, const char *at, size_t n)
+{
+	struct conn *c = parser_conn(p);
+
+	c->in_value = 1;
+	if (c->hvalue.len + n > HTTP_HVALUE_MAX_BYTES || !head_budget(c, n))
+		return fail(c, 431);
+	buf_add(&c->hvalue, at, n);
+	return 0;
+}
+
+static int
+on_headers_complete(llhttp_t *p)
+{
+	struct conn *c = parser_conn(p);
+
+	header_done(c);
+	if ((p->flags & F_CONTENT_LENGTH) &&
+	    p->content_length > PAASD_API_BODY_MAX_BYTES)
+		return fail(c, 413);
+	if (llhttp_get_http_major(p) != 1 || llhttp_get_http_minor(p) > 1)
+		return fail(c, 400);
+	return 0;
+}
+
+static int
+on_body(llhttp_t *p, const char *at, size_t n)
+{
+	struct conn *c = parser_conn(p);
+
+	if (c->body.len + n > PAASD_API_BODY_MAX_BYTES)
+		return fail(c, 413);
+	buf_add(&c->body, at, n);
+	return 0;
+}
+
+static int
+on_message_complete(llhttp_t *p)
+{
+	struct conn		*c = parser_conn(p);
+	struct http_req		 req;
+	struct http_resp	 resp;
+	char			*q;
+	int			 keep;
+
+	keep = llhttp_should_keep_alive(p) && !c->srv->closing;
+	memset(&req, 0, sizeof(req));
+	req.method = llhttp_method_name((llhttp_method_t)p->method);
+	q = memchr(c->url.p, '?', c->url.len);
+	if (q) {
+		*q = '\0';
+		req.query = q + 1;
+	} else
+		req.query = "";
+	req.path = c->url.p;
+	req.authorization = c->auth.p;
+	req.content_type = c->ctype.p;
+	req.body = c->body.p;
+	req.bodylen = c->body.len;
+	req.kind = c->kind;
+	req.peer_ok = c->peer_ok;
+	resp.status = 500;
+	buf_init(&resp.body);
+	c->srv->handler(c->srv->arg, &req, &resp);
+	conn_send(c, resp.status, resp.body.p, resp.body.len, !keep);
+	buf_release(&resp.body);
+	return 0;
+}
+
+static void
+settings_init(void)
+{
+	if (settings_ready)
+		return;
+	llhttp_settings_init(&settings);
+	settings.on_message_begin = on_message_begin;
+	settings.on_url = on_url;
+	settings.on_header_field = on_header_field;
+	settings.on_header_value = on_header_value;
+	settings.on_headers_complete = on_headers_complete;
+	settings.on_body = on_body;
+	settings.on_message_complete = on_message_complete;
+	settings_ready = 1;
+}
+
+static void
+on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *b)
+{
+	static char	slab[64 * 1024];
+
+	(void)h;
+	(void)hint;
+	b->base = slab;
+	b->len = sizeof(slab);
+}
+
+static void
+on_idle(uv_timer_t *t)
+{
+	conn_close(t->data);
+}
+
+static void
+on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
+{
+	struct conn	*c = s->data;
+	llhttp_errno_t	 e;
+
+	if (n == 0)
+		return;
+	if (n < 0) {
+		if (c->writes == 0)
+			conn_close(c);
+		else
+			c->done = 1;
+		uv_read_stop(s);
+		return;
+	}
+	if (c->done)
+		return;
+	uv_timer_again(&c->idle);
+	e = llhttp_execute(&c->parser, b->base, (size_t)n);
+	if (e == HPE_OK || c->done) {
+		if (c->done)
+			uv_read_stop(s);
+		return;
+	}
+	uv_read_stop(s);
+	if (c->err_status == 413)
+		conn_send_error(c, 413, "bad_request", "request body too large");
+	else if (c->err_status == 414)
+		conn_send_error(c, 414, "bad_request", "request URL too long");
+	else if (c->err_status == 431)
+		conn_send_error(c, 431, "bad_request",
+		    "request header fields too large");
+	else
+		conn_send_error(c, 400, "bad_request", "malformed HTTP request");
+}
+
+static int
+peer_trusted(uv_stream_t *s)
+{
+	struct ucred	cred;
+	socklen_t	len = sizeof(cred);
+	uv_os_fd_t	fd;
+
+	if (uv_fileno((uv_handle_t *)s, &fd) != 0)
+		return 0;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0)
+		return 0;
+	return cred.uid == 0 || cred.uid == geteuid();
+}
+
+static void
+on_connection(uv_stream_t *ls, int status)
+{
+	struct listener		*l = ls->data;
+	struct http_server	*srv = l->srv;
+	struct conn		*c;
+	int			 rc;
+
+	if (status < 0) {
+		log_warnx("api accept: %s", uv_strerror(status));
+		return;
+	}
+	c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		abort();
+	c->srv = srv;
+	c->kind = l->kind;
+	buf_init(&c->url);
+	buf_init(&c->hname);
+	buf_init(&c->hvalue);
+	buf_init(&c->auth);
+	buf_init(&c->ctype);
+	buf_init(&c->body);
+	if (l->kind == HTTP_UNIX)
+		rc = uv_pipe_init(srv->loop, &c->h.pipe, 0);
+	else
+		rc = uv_tcp_init(srv->loop, &c->h.tcp);
+	if (rc != 0) {
+		free(c);
+		return;
+	}
+	c->h.handle.data = c;
+	c->nopen = 1;
+	uv_timer_init(srv->loop, &c->idle);
+	c->idle.data = c;
+	c->nopen++;
+	c->next = srv->conns;
+	if (srv->conns)
+		srv->conns->prev = c;
+	srv->conns = c;
+	srv->nconns++;
+	if (uv_accept(ls, &c->h.stream) != 0 ||
+	    srv->nconns > PAASD_API_CONNS_MAX) {
+		conn_close(c);
+		return;
+	}
+	if (l->kind == HTTP_UNIX)
+		c->peer_ok = peer_trusted(&c->h.stream);
+	else
+		uv_tcp_nodelay(&c->h.tcp, 1);
+	settings_init();
+	llhttp_init(&c->parser, HTTP_REQUEST, &settings);
+	c->parser.data = c;
+	uv_timer_start(&c->idle, on_idle, PAASD_API_IDLE_MS, PAASD_API_IDLE_MS);
+	uv_read_start(&c->h.stream, on_alloc, on_read);
+}
+
+int
+http_server_new(uv_loop_t *loop, http_handler_cb *handler, void *arg,
+    struct http_server **out)
+{
+	struct http_server *srv;
+
+	srv = calloc(1, sizeof(*srv));
+	if (srv == NULL)
+		return -ENOMEM;
+	srv->loop = loop;
+	srv->handler = handler;
+	srv->arg = arg;
+	*out = srv;
+	return 0;
+}
+
+static struct listener *
+listener_new(struct http_server *srv, enum http_listener_kind kind)
+{
+	struct listener *l;
+
+	if (srv->nlisteners == HTTP_LISTENERS_MAX)
+		return NULL;
+	l = calloc(1, sizeof(*l));
+	if (l == NULL)
+		abort();
+	l->kind = kind;
+	l->srv = srv;
+	l->h.handle.data = l;
+	return l;
+}
+
+static void
+listener_free_cb(uv_handle_t *h)
+{
+	free(h->data);
+}
+
+int
+http_listen_unix(struct http_server *srv, const char *path)
+{
+	struct listener	*l;
+	mode_t		 old;
+	int		 rc;
+
+	if ((l = listener_new(srv, HTTP_UNIX)) == NULL)
+		return -ENOSPC;
+	if ((rc = uv_pipe_init(srv->loop, &l->h.pipe, 0)) != 0) {
+		free(l);
+		return rc;
+	}
+	(void)unlink(path);
+	/* Born 0600: no window in which another user could connect. */
+	old = umask(0177);
+	rc = uv_pipe_bind(&l->h.pipe, path);
+	umask(old);
+	if (rc == 0)
+		rc = chmod(path, 0600) == 0 ? 0 : -errno;
+	if (rc == 0)
+		rc = uv_listen(&l->h.stream, 128, on_connection);
+	if (rc != 0) {
+		uv_close(&l->h.handle, listener_free_cb);
+		return rc;
+	}
+	srv->listeners[srv->nlisteners++] = l;
+	return 0;
+}
+
+int
+http_listen_tcp(struct http_server *srv, const char *host, int port)
+{
+	struct sockaddr_storage	 ss;
+	struct listener		*l;
+	int			 rc;
+
+	if (uv_ip4_addr(host, port, (struct sockaddr_in *)&ss) != 0 &&
+	    uv_ip6_addr(host, port, (struct sockaddr_in6 *)&ss) != 0)
+		return -EINVAL;
+	if ((l = listener_new(srv, HTTP_TCP)) == NULL)
+		return -ENOSPC;
+	if ((rc = uv_tcp_init(srv->loop, &l->h.tcp)) != 0) {
+		free(l);
+		return rc;
+	}
+	rc = uv_tcp_bind(&l->h.tcp, (struct sockaddr *)&ss, 0);
+	if (rc == 0)
+		rc = uv_listen(&l->h.stream, 128, on_connection);
+	if (rc != 0) {
+		uv_close(&l->h.handle, listener_free_cb);
+		return rc;
+	}
+	srv->listeners[srv->nlisteners++] = l;
+	return 0;
+}
+
+static void
+server_free_cb(uv_handle_t *h)
+{
+	struct listener		*l = h->data;
+	struct http_server	*srv = l->srv;
+
+	free(l);
+	if (--srv->nlisteners == 0 && srv->closing)
+		free(srv);
+}
+
+void
+http_server_close(struct http_server *srv)
+{
+	int i, n = srv->nlisteners;
+
+	srv->closing = 1;
+	while (srv->conns)
+		conn_close(srv->conns);
+	for (i = 0; i < n; i++)
+		uv_close(&srv->listeners[i]->h.handle, server_free_cb);
+	if (n == 0)
+		free(srv);
+}

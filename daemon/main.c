@@ -1,0 +1,322 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <git2.h>
+#include <uv.h>
+
+#include "api.h"
+#include "http.h"
+#include "log.h"
+#include "paasd.h"
+#include "parse.h"
+#include "store.h"
+#include "valid.h"
+
+#define API_MAX	4
+
+struct options {
+	const char	*data_dir;
+	const char	*api[API_MAX];
+	int		 napi;
+	int		 http_port;
+	const char	*domain;
+	const char	*log_file;
+	int		 check_only;
+	int		 verbose;
+};
+
+static struct paasd		 pd;
+static struct http_server	*server;
+static uv_signal_t		 sig_term, sig_int, sig_hup;
+static const char		*log_file;
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: paasd [--data-dir DIR] [--api unix:PATH|"
+	    "tcp:HOST:PORT]... [--http-port N]\n"
+	    "             [--domain BASE] [--log-file FILE] [-n] [-v]\n");
+	exit(2);
+}
+
+static void
+parse_options(int argc, char **argv, struct options *o)
+{
+	static const struct option longopts[] = {
+		{ "data-dir",	required_argument, NULL, 'd' },
+		{ "api",	required_argument, NULL, 'a' },
+		{ "http-port",	required_argument, NULL, 'p' },
+		{ "domain",	required_argument, NULL, 'D' },
+		{ "log-file",	required_argument, NULL, 'l' },
+		{ "help",	no_argument,	   NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch;
+
+	memset(o, 0, sizeof(*o));
+	o->data_dir = PAASD_DEFAULT_DATA;
+	o->http_port = PAASD_DEFAULT_HTTP_PORT;
+	o->domain = PAASD_DEFAULT_DOMAIN;
+	while ((ch = getopt_long(argc, argv, "nv", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'd':
+			o->data_dir = optarg;
+			break;
+		case 'a':
+			if (o->napi == API_MAX)
+				fatalx("at most %d --api options", API_MAX);
+			o->api[o->napi++] = optarg;
+			break;
+		case 'p':
+			if (parse_int(optarg, 1, 65535, &o->http_port) != 0)
+				fatalx("invalid --http-port '%s'", optarg);
+			break;
+		case 'D':
+			o->domain = optarg;
+			break;
+		case 'l':
+			o->log_file = optarg;
+			break;
+		case 'n':
+			o->check_only = 1;
+			break;
+		case 'v':
+			o->verbose = 1;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	if (valid_hostname(o->domain, strlen(o->domain), 0, NULL) != 0)
+		fatalx("invalid --domain '%s'", o->domain);
+	if (o->data_dir[0] != '/')
+		fatalx("--data-dir must be an absolute path");
+	if (strlen(o->data_dir) > 200)
+		fatalx("--data-dir is too long");
+}
+
+/* parse_api() splits "tcp:HOST:PORT" (HOST may be [v6]) or "unix:PATH". */
+static int
+parse_api(const char *spec, char *host, size_t hostlen, int *port,
+    const char **path)
+{
+	const char	*h, *colon;
+	size_t		 len;
+
+	*path = NULL;
+	if (strncmp(spec, "unix:", 5) == 0) {
+		*path = spec + 5;
+		return (*path)[0] == '/' ? 0 : -EINVAL;
+	}
+	if (strncmp(spec, "tcp:", 4) != 0)
+		return -EINVAL;
+	h = spec + 4;
+	colon = strrchr(h, ':');
+	if (colon == NULL)
+		return -EINVAL;
+	len = (size_t)(colon - h);
+	if (len >= 2 && h[0] == '[' && h[len - 1] == ']') {
+		h++;
+		len -= 2;
+	}
+	if (len == 0 || len >= hostlen)
+		return -EINVAL;
+	memcpy(host, h, len);
+	host[len] = '\0';
+	return parse_int(colon + 1, 1, 65535, port);
+}
+
+static void
+mkdir_or_die(const char *path, mode_t mode)
+{
+	if (mkdir(path, mode) != 0 && errno != EEXIST)
+		fatal("mkdir %s", path);
+}
+
+static void
+data_dir_init(const char *dir)
+{
+	static const char *const subdirs[] = { "repos", "images", "cache",
+	    "instances", "logs", "router" };
+	char	path[1024];
+	size_t	i;
+
+	mkdir_or_die(dir, 0711);
+	for (i = 0; i < sizeof(subdirs) / sizeof(subdirs[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, subdirs[i]);
+		mkdir_or_die(path, 0711);
+	}
+}
+
+static int
+token_valid(const char *t, size_t len)
+{
+	size_t i;
+
+	if (len != PAASD_TOKEN_BYTES * 2)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (!((t[i] >= '0' && t[i] <= '9') ||
+		    (t[i] >= 'a' && t[i] <= 'f')))
+			return 0;
+	return 1;
+}
+
+/* The admin token: read it, or make one (0600, fsynced) on first start. */
+static void
+token_init(const char *dir, char *token)
+{
+	unsigned char	raw[PAASD_TOKEN_BYTES];
+	char		path[1024];
+	ssize_t		n;
+	size_t		i;
+	int		fd;
+
+	snprintf(path, sizeof(path), "%s/admin-token", dir);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd >= 0) {
+		n = read(fd, token, PAASD_TOKEN_BYTES * 2 + 1);
+		close(fd);
+		if (n > 0 && token[n - 1] == '\n')
+			n--;
+		if (n < 0 || !token_valid(token, (size_t)n))
+			fatalx("%s is not a valid token; remove it to make a "
+			    "new one", path);
+		token[n] = '\0';
+		return;
+	}
+	if (errno != ENOENT)
+		fatal("open %s", path);
+	if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw))
+		fatal("getrandom");
+	for (i = 0; i < sizeof(raw); i++) {
+		token[2 * i] = "0123456789abcdef"[raw[i] >> 4];
+		token[2 * i + 1] = "0123456789abcdef"[raw[i] & 15];
+	}
+	token[2 * sizeof(raw)] = '\0';
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+	    0600);
+	if (fd < 0)
+		fatal("create %s", path);
+	if (write(fd, token, strlen(token)) != (ssize_t)strlen(token) ||
+	    write(fd, "\n", 1) != 1 || fsync(fd) != 0)
+		fatal("write %s", path);
+	close(fd);
+	log_info("created admin token in %s", path);
+}
+
+static void
+on_signal_closed(uv_handle_t *h)
+{
+	(void)h;
+}
+
+static void
+on_term(uv_signal_t *s, int signum)
+{
+	(void)s;
+	log_info("received %s, shutting down", strsignal(signum));
+	http_server_close(server);
+	uv_close((uv_handle_t *)&sig_term, on_signal_closed);
+	uv_close((uv_handle_t *)&sig_int, on_signal_closed);
+	uv_close((uv_handle_t *)&sig_hup, on_signal_closed);
+}
+
+static void
+on_hup(uv_signal_t *s, int signum)
+{
+	(void)s;
+	(void)signum;
+	if (log_reopen(log_file) != 0)
+		log_warn("reopen %s", log_file);
+	else
+		log_info("logs reopened");
+}
+
+static void
+listen_all(const struct options *o)
+{
+	char		 sock[1024], host[256];
+	const char	*path;
+	int		 i, port, rc;
+
+	snprintf(sock, sizeof(sock), "%s/paasd.sock", pd.data_dir);
+	if ((rc = http_listen_unix(server, sock)) != 0)
+		fatalx("listen on %s: %s", sock, uv_strerror(rc));
+	for (i = 0; i < o->napi; i++) {
+		if (parse_api(o->api[i], host, sizeof(host), &port, &path) != 0)
+			fatalx("invalid --api '%s': use unix:PATH or "
+			    "tcp:HOST:PORT", o->api[i]);
+		if (path && strcmp(path, sock) == 0)
+			continue;
+		rc = path ? http_listen_unix(server, path) :
+		    http_listen_tcp(server, host, port);
+		if (rc != 0)
+			fatalx("listen on %s: %s", o->api[i], uv_strerror(rc));
+		if (!path && pd.git_base[0] == '\0')
+			snprintf(pd.git_base, sizeof(pd.git_base),
+			    strchr(host, ':') ? "http://[%s]:%d" :
+			    "http://%s:%d", strcmp(host, "0.0.0.0") == 0 ?
+			    "127.0.0.1" : host, port);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	struct options	 o;
+	struct perr	 err = PERR_INIT;
+	char		 dbpath[1024];
+	uv_loop_t	*loop = uv_default_loop();
+	int		 rc;
+
+	parse_options(argc, argv, &o);
+	log_init("paasd", o.verbose);
+	log_file = o.log_file;
+	if (log_file && log_reopen(log_file) != 0)
+		fatal("open %s", log_file);
+	if (o.check_only) {
+		printf("configuration OK\n");
+		return 0;
+	}
+	umask(077);
+	signal(SIGPIPE, SIG_IGN);
+	snprintf(pd.data_dir, sizeof(pd.data_dir), "%s", o.data_dir);
+	snprintf(pd.domain, sizeof(pd.domain), "%s", o.domain);
+	pd.http_port = o.http_port;
+	data_dir_init(pd.data_dir);
+	token_init(pd.data_dir, pd.token);
+	snprintf(dbpath, sizeof(dbpath), "%s/paas.db", pd.data_dir);
+	if (store_open(dbpath, &pd.store, &err) != 0)
+		fatalx("%s", err.msg);
+	git_libgit2_init();
+	if (http_server_new(loop, api_handle, &pd, &server) != 0)
+		fatalx("out of memory");
+	listen_all(&o);
+	uv_signal_init(loop, &sig_term);
+	uv_signal_init(loop, &sig_int);
+	uv_signal_init(loop, &sig_hup);
+	uv_signal_start(&sig_term, on_term, SIGTERM);
+	uv_signal_start(&sig_int, on_term, SIGINT);
+	uv_signal_start(&sig_hup, on_hup, SIGHUP);
+	log_info("ready data=%s domain=%s http-port=%d api=%s%s", pd.data_dir,
+	    pd.domain, pd.http_port, pd.git_base[0] ? pd.git_base : "unix",
+	    "");
+	rc = uv_run(loop, UV_RUN_DEFAULT);
+	if (uv_loop_close(loop) != 0)
+		log_warnx("event loop closed with handles open");
+	store_close(pd.store);
+	git_libgit2_shutdown();
+	log_info("stopped");
+	return rc == 0 ? 0 : 1;
+}

@@ -1,0 +1,139 @@
+#ifndef PAASD_STORE_H
+#define PAASD_STORE_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "perr.h"
+
+/*
+ * store: the daemon's state in sqlite3 (WAL, synchronous=FULL, foreign
+ * keys, busy timeout). The only file with SQL in it. Every change is one
+ * BEGIN IMMEDIATE transaction; a function that returns 0 has committed.
+ * Errors: -ENOENT (no such thing), -EEXIST (name taken), -EINVAL or
+ * -E2BIG (a limit), -EPERM (not allowed), -EIO (database).
+ * Names passed in are already validated by the caller (lib/valid.h).
+ */
+struct store;
+
+#define STORE_ID_LEN	36
+#define STORE_TIME_LEN	20	/* 2026-11-25T17:00:00Z */
+
+struct app {
+	char		 id[STORE_ID_LEN + 1];
+	char		 name[32];
+	char		 created_at[STORE_TIME_LEN + 1];
+	char		 updated_at[STORE_TIME_LEN + 1];
+	int		 maintenance;
+	int		 uid;		/* unprivileged uid for its processes */
+	long long	 release_version;	/* current, 0 if none */
+};
+
+struct release {
+	char		 id[STORE_ID_LEN + 1];
+	long long	 version;
+	char		 description[256];
+	char		 status[16];	/* pending, succeeded, failed */
+	char		 created_at[STORE_TIME_LEN + 1];
+	int		 current;
+	json_t		*config;	/* owned; object of strings */
+	json_t		*process_types;	/* owned; object of strings */
+	char		*image;		/* owned; NULL if none */
+	char		*commit;	/* owned; NULL if none */
+};
+
+struct formation {
+	char		 type[64];
+	int		 quantity;
+	char		 size[16];
+	char		 updated_at[STORE_TIME_LEN + 1];
+};
+
+/* A formation change; quantity or size may be left unset (-1 / ""). */
+struct formation_update {
+	char		 type[64];
+	int		 quantity;
+	char		 size[16];
+};
+
+struct domain {
+	char		 id[STORE_ID_LEN + 1];
+	char		 hostname[256];
+	char		 kind[8];	/* default, custom */
+	char		 created_at[STORE_TIME_LEN + 1];
+};
+
+/*
+ * A migration is one SQL script taking the schema from version i to
+ * i + 1. store_migrations[] is the list; store_open() applies the
+ * missing ones, each in its own transaction.
+ */
+extern const char *const store_migrations[];
+extern const int store_schema_latest;
+
+int	store_open(const char *path, struct store **, struct perr *);
+void	store_close(struct store *);
+int	store_schema_version(struct store *, int *version, struct perr *);
+/* store_migrate_to() is for tests: migrate up to version only. */
+int	store_migrate_to(struct store *, int version, struct perr *);
+int	store_integrity_ok(struct store *);
+
+int	store_app_create(struct store *, const char *name,
+	    const char *default_host, struct app *, struct perr *);
+int	store_app_get(struct store *, const char *name, struct app *,
+	    struct perr *);
+/* *apps is malloc'd, sorted by name; free() it. */
+int	store_app_list(struct store *, struct app **apps, size_t *n,
+	    struct perr *);
+int	store_app_delete(struct store *, const char *name, struct perr *);
+int	store_app_set_maintenance(struct store *, const char *name, int on,
+	    struct perr *);
+
+/* *config is a new reference to an object of strings. */
+int	store_config_get(struct store *, const char *app, json_t **config,
+	    struct perr *);
+/*
+ * store_config_patch() applies patch (object: string sets, null
+ * deletes) and records release vN+1 in one transaction. A patch that
+ * changes nothing makes no release and sets rel->version to 0. The
+ * config must stay within max_bytes (keys + values).
+ */
+int	store_config_patch(struct store *, const char *app, json_t *patch,
+	    size_t max_bytes, struct release *rel, struct perr *);
+
+void	release_release(struct release *);
+/* *rels is malloc'd, newest first; release_release() each, free(). */
+int	store_release_list(struct store *, const char *app,
+	    struct release **rels, size_t *n, struct perr *);
+int	store_release_get(struct store *, const char *app, long long version,
+	    struct release *, struct perr *);
+/* version 0: the current release */
+int	store_release_rollback(struct store *, const char *app,
+	    long long version, struct release *, struct perr *);
+/*
+ * store_release_describe() is pure: Heroku's wording for a config
+ * patch, e.g. "Set A, B config vars", "Unset C config vars", or
+ * "Set A and unset C config vars".
+ */
+void	store_release_describe(json_t *patch, char *out, size_t outlen);
+
+int	store_formation_list(struct store *, const char *app,
+	    struct formation **, size_t *n, struct perr *);
+/* all updates or none; a new type needs a quantity */
+int	store_formation_update(struct store *, const char *app,
+	    const struct formation_update *, size_t n, struct perr *);
+
+int	store_domain_list(struct store *, const char *app, struct domain **,
+	    size_t *n, struct perr *);
+int	store_domain_add(struct store *, const char *app, const char *host,
+	    struct domain *, struct perr *);
+int	store_domain_remove(struct store *, const char *app, const char *host,
+	    struct domain *, struct perr *);
+
+/* store_now() writes the current UTC time in our format. */
+void	store_now(char out[STORE_TIME_LEN + 1]);
+/* store_uuid() writes a random version 4 UUID. */
+void	store_uuid(char out[STORE_ID_LEN + 1]);
+
+#endif
