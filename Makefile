@@ -100,6 +100,7 @@ $(BIN)/paasd: $(call objs_of,$(PAASD_SRCS)) $(LIBPAAS) $(LLHTTP_A)
 UNIT_DAEMON := tests/unit/daemon/test_store tests/unit/daemon/test_model \
 	       tests/unit/daemon/test_api
 UNIT_TESTS += $(UNIT_DAEMON)
+$(B)/tests/unit/daemon/%.o: ALL_CFLAGS += -Idaemon
 $(addprefix $(B)/,$(UNIT_DAEMON)): $(B)/%: $(B)/%.o \
 	    $(call core_of,$(PAASD_SRCS)) $(LIBPAAS) $(LLHTTP_A)
 	$(tlink)
@@ -109,6 +110,7 @@ INTEGRATION += $(ITEST_DAEMON)
 $(addprefix $(B)/,$(ITEST_DAEMON)): $(B)/%: $(B)/%.o \
 	    $(B)/tests/integration/harness.o $(LIBPAAS) $(LLHTTP_A)
 	$(tlink)
+$(B)/tests/integration/%.o: ALL_CFLAGS += -Itests/integration
 
 
 

@@ -44,6 +44,9 @@ struct conn {
 	size_t			 head_bytes;	/* of the current request */
 	int			 nheaders;
 	int			 in_value;	/* last callback was a value */
+	int			 value_done;	/* value complete, no new name */
+	const char		*chunk;		/* the bytes being parsed */
+	char			 chunk_prev;	/* last byte of the chunk before */
 	int			 err_status;	/* set by a callback that failed */
 	int			 done;		/* no more requests on this conn */
 	int			 closing;
@@ -221,6 +224,7 @@ on_message_begin(llhttp_t *p)
 	c->head_bytes = 0;
 	c->nheaders = 0;
 	c->in_value = 0;
+	c->value_done = 0;
 	return 0;
 }
 
@@ -269,6 +273,7 @@ on_header_field(llhttp_t *p, const char *at, size_t n)
 		header_done(c);
 		c->in_value = 0;
 	}
+	c->value_done = 0;
 	if (c->hname.len == 0 && ++c->nheaders > PAASD_API_HEADERS_MAX)
 		return fail(c, 431);
 	if (c->hname.len + n > HTTP_HNAME_MAX_BYTES || !head_budget(c, n))
@@ -280,12 +285,29 @@ on_header_field(llhttp_t *p, const char *at, size_t n)
 static int
 on_header_value(llhttp_t *p, const char *at, size_t n)
 {
-	struct conn *c = parser_conn(p);
+	struct conn	*c = parser_conn(p);
+	char		 prev;
 
+	/*
+	 * llhttp 8.1.0 accepts obs-fold (the value then holds CR LF) and an
+	 * empty header name; both are request-smuggling material. A fold
+	 * shows up as a value span right after a line feed.
+	 */
+	prev = at > c->chunk ? at[-1] : c->chunk_prev;
+	if ((!c->in_value && c->hname.len == 0) || c->value_done ||
+	    prev == '\n' || memchr(at, '\r', n) || memchr(at, '\n', n))
+		return fail(c, 400);
 	c->in_value = 1;
 	if (c->hvalue.len + n > HTTP_HVALUE_MAX_BYTES || !head_budget(c, n))
 		return fail(c, 431);
 	buf_add(&c->hvalue, at, n);
+	return 0;
+}
+
+static int
+on_header_value_complete(llhttp_t *p)
+{
+	parser_conn(p)->value_done = 1;
 	return 0;
 }
 
@@ -357,6 +379,7 @@ settings_init(void)
 	settings.on_url = on_url;
 	settings.on_header_field = on_header_field;
 	settings.on_header_value = on_header_value;
+	settings.on_header_value_complete = on_header_value_complete;
 	settings.on_headers_complete = on_headers_complete;
 	settings.on_body = on_body;
 	settings.on_message_complete = on_message_complete;
@@ -399,7 +422,9 @@ on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
 	if (c->done)
 		return;
 	uv_timer_again(&c->idle);
+	c->chunk = b->base;
 	e = llhttp_execute(&c->parser, b->base, (size_t)n);
+	c->chunk_prev = b->base[n - 1];
 	if (e == HPE_OK || c->done) {
 		if (c->done)
 			uv_read_stop(s);

@@ -236,6 +236,13 @@ store_migrate_to(struct store *st, int target, struct perr *err)
 int
 store_open(const char *path, struct store **out, struct perr *err)
 {
+	return store_open_version(path, store_schema_latest, out, err);
+}
+
+int
+store_open_version(const char *path, int version, struct store **out,
+    struct perr *err)
+{
 	struct store	*st;
 	int		 rc;
 
@@ -254,7 +261,7 @@ store_open(const char *path, struct store **out, struct perr *err)
 	    "PRAGMA foreign_keys=ON;"
 	    "PRAGMA secure_delete=ON;", err);
 	if (rc == 0)
-		rc = store_migrate_to(st, store_schema_latest, err);
+		rc = store_migrate_to(st, version, err);
 	if (rc)
 		goto fail;
 	*out = st;

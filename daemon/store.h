@@ -75,7 +75,9 @@ extern const int store_schema_latest;
 int	store_open(const char *path, struct store **, struct perr *);
 void	store_close(struct store *);
 int	store_schema_version(struct store *, int *version, struct perr *);
-/* store_migrate_to() is for tests: migrate up to version only. */
+/* store_open_version() is for tests: migrate up to version only. */
+int	store_open_version(const char *path, int version, struct store **,
+	    struct perr *);
 int	store_migrate_to(struct store *, int version, struct perr *);
 int	store_integrity_ok(struct store *);
 

@@ -1,0 +1,303 @@
+/*
+ * The real paasd on a temp data dir, over its real sockets: restarts,
+ * kill -9 durability, racing clients and a matrix of bad requests.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+#include <sqlite3.h>
+
+#include "harness.h"
+
+struct fixture {
+	struct daemon_proc	d;
+};
+
+static int
+setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	harness_tmpdir(f->d.data, sizeof(f->d.data), "api");
+	if (harness_paasd_start(&f->d) != 0) {
+		fprintf(stderr, "paasd did not start; see %s\n", f->d.log);
+		return -1;
+	}
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	if (f->d.pid > 0)
+		harness_paasd_kill9(&f->d);
+	harness_rm_rf(f->d.data);
+	unlink(f->d.log);
+	free(f);
+	return 0;
+}
+
+static int
+api(struct fixture *f, const char *method, const char *path,
+    const char *body, json_t **out)
+{
+	struct buf	b = BUF_INIT;
+	int		st;
+
+	st = harness_http(f->d.api_port, NULL, method, path, f->d.token, body,
+	    &b);
+	if (out)
+		*out = json_loads(b.p, 0, NULL);
+	buf_release(&b);
+	return st;
+}
+
+static void
+test_first_start_creates_token_and_state(void **state)
+{
+	struct fixture	*f = *state;
+	struct stat	 sb;
+	char		 path[512];
+
+	snprintf(path, sizeof(path), "%s/admin-token", f->d.data);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	assert_int_equal(strlen(f->d.token), 64);
+	assert_int_equal(stat(f->d.sock, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	snprintf(path, sizeof(path), "%s/paas.db", f->d.data);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(harness_paasd_stop(&f->d), 0);
+}
+
+static void
+test_state_survives_restart(void **state)
+{
+	struct fixture	*f = *state;
+	json_t		*o;
+
+	assert_int_equal(api(f, "POST", "/apps", "{\"name\":\"keep\"}", NULL),
+	    201);
+	assert_int_equal(api(f, "PATCH", "/apps/keep/config-vars",
+	    "{\"A\":\"1\"}", NULL), 200);
+	assert_int_equal(api(f, "POST", "/apps/keep/domains",
+	    "{\"hostname\":\"keep.example.com\"}", NULL), 201);
+	assert_int_equal(harness_paasd_stop(&f->d), 0);
+	assert_int_equal(harness_paasd_start(&f->d), 0);
+	assert_int_equal(api(f, "GET", "/apps/keep", NULL, &o), 200);
+	assert_int_equal(json_integer_value(json_object_get(o,
+	    "release_version")), 2);
+	json_decref(o);
+	assert_int_equal(api(f, "GET", "/apps/keep/domains", NULL, &o), 200);
+	assert_int_equal(json_array_size(o), 2);
+	json_decref(o);
+	assert_int_equal(harness_paasd_stop(&f->d), 0);
+}
+
+static void
+test_http_level_abuse(void **state)
+{
+	static const char *const bad[] = {
+		"GET /apps HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+		    "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+		"GET /apps HTTP/1.1\r\nHost x\r\n\r\n",
+		"GET /apps HTTP/1.1\r\nHost: x\r\n folded\r\n\r\n",
+		"GARBAGE\r\n\r\n",
+	};
+	struct fixture	*f = *state;
+	struct buf	 b = BUF_INIT, big = BUF_INIT;
+	size_t		 i;
+	json_t		*o;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int st = harness_http_raw(f->d.api_port, bad[i],
+		    strlen(bad[i]), &b);
+
+		if (st != 400)
+			fail_msg("case %zu: status %d", i, st);
+	}
+	/* a body over the limit is refused before it is read */
+	buf_addf(&big, "POST /apps HTTP/1.1\r\nHost: x\r\nAuthorization: "
+	    "Bearer %s\r\nContent-Length: %d\r\n\r\n", f->d.token,
+	    10 * 1024 * 1024);
+	assert_int_equal(harness_http_raw(f->d.api_port, big.p, big.len, &b),
+	    413);
+	buf_release(&big);
+	buf_release(&b);
+	assert_int_equal(api(f, "GET", "/apps", NULL, &o), 200);
+	assert_int_equal(json_array_size(o), 0);
+	json_decref(o);
+	/* the daemon is still fine */
+	assert_int_equal(harness_paasd_stop(&f->d), 0);
+}
+
+static void
+test_auth_over_tcp(void **state)
+{
+	struct fixture	*f = *state;
+	struct buf	 b = BUF_INIT;
+
+	assert_int_equal(harness_http(f->d.api_port, NULL, "GET", "/apps",
+	    NULL, NULL, &b), 401);
+	assert_non_null(strstr(b.p, "\"unauthorized\""));
+	assert_int_equal(harness_http(f->d.api_port, NULL, "POST", "/apps",
+	    "wrong", "{\"name\":\"sneaky\"}", &b), 401);
+	assert_int_equal(api(f, "GET", "/apps/sneaky", NULL, NULL), 404);
+	buf_release(&b);
+	assert_int_equal(harness_paasd_stop(&f->d), 0);
+}
+
+/* Each child writes its own keys; every answer must be a clean 200. */
+static void
+racer(struct fixture *f, int id, int n)
+{
+	char	body[128];
+	int	i, bad = 0;
+
+	for (i = 0; i < n; i++) {
+		snprintf(body, sizeof(body), "{\"K%d_%d\":\"v\"}", id, i);
+		if (api(f, "PATCH", "/apps/race/config-vars", body, NULL) !=
+		    200)
+			bad++;
+	}
+	_exit(bad ? 1 : 0);
+}
+
+static void
+test_racing_clients_do_not_corrupt(void **state)
+{
+	struct fixture	*f = *state;
+	json_t		*o;
+	pid_t		 kids[2];
+	int		 i, st;
+	size_t		 k;
+
+	assert_int_equal(api(f, "POST", "/apps", "{\"name\":\"race\"}", NULL),
+	    201);
+	for (i = 0; i < 2; i++)
+		if ((kids[i] = fork()) == 0)
+			racer(f, i, 50);
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(waitpid(kids[i], &st, 0), kids[i]);
+		assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	}
+	assert_int_equal(api(f, "GET", "/apps/race/config-vars", NULL, &o),
+	    200);
+	assert_int_equal(json_object_size(o), 100);
+	json_decref(o);
+	assert_int_equal(api(f, "GET", "/apps/race/releases", NULL, &o), 200);
+	assert_int_equal(json_array_size(o), 101);
+	for (k = 0; k < json_array_size(o); k++)
+		assert_int_equal(json_integer_value(json_object_get(
+		    json_array_get(o, k), "version")), 101 - (json_int_t)k);
+	json_decref(o);
+	assert_int_equal(harness_paasd_stop(&f->d), 0);
+}
+
+/*
+ * kill -9 at random moments while a client writes: every write answered
+ * 2xx must be there afterwards and the database must be intact.
+ */
+static void
+test_kill9_loses_no_acknowledged_write(void **state)
+{
+	struct fixture	*f = *state;
+	char		 dbpath[512], body[64], key[32];
+	int		 round, acked_total = 0;
+	json_t		*o;
+
+	srand((unsigned)time(NULL));
+	assert_int_equal(api(f, "POST", "/apps", "{\"name\":\"durable\"}",
+	    NULL), 201);
+	for (round = 0; round < 20; round++) {
+		int	 p[2], i, st, n;
+		pid_t	 writer;
+		struct timespec ts = { 0, (long)(5 + rand() % 60) * 1000000L };
+		FILE	*in;
+
+		assert_int_equal(pipe(p), 0);
+		writer = fork();
+		if (writer == 0) {
+			close(p[0]);
+			for (i = 0; ; i++) {
+				snprintf(body, sizeof(body),
+				    "{\"R%d_%d\":\"x\"}", round, i);
+				if (api(f, "PATCH",
+				    "/apps/durable/config-vars", body,
+				    NULL) == 200)
+					dprintf(p[1], "R%d_%d\n", round, i);
+			}
+		}
+		close(p[1]);
+		nanosleep(&ts, NULL);
+		harness_paasd_kill9(&f->d);
+		kill(writer, SIGKILL);
+		waitpid(writer, &st, 0);
+		assert_int_equal(harness_paasd_start(&f->d), 0);
+		assert_int_equal(api(f, "GET", "/apps/durable/config-vars",
+		    NULL, &o), 200);
+		in = fdopen(p[0], "r");
+		n = 0;
+		while (fscanf(in, "%31s", key) == 1) {
+			if (json_object_get(o, key) == NULL)
+				fail_msg("round %d: acknowledged %s is lost",
+				    round, key);
+			n++;
+		}
+		fclose(in);
+		json_decref(o);
+		acked_total += n;
+	}
+	assert_true(acked_total > 0);
+	assert_int_equal(harness_paasd_stop(&f->d), 0);
+	snprintf(dbpath, sizeof(dbpath), "%s/paas.db", f->d.data);
+	{
+		sqlite3		*db;
+		sqlite3_stmt	*q;
+
+		assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
+		assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA "
+		    "integrity_check", -1, &q, NULL), SQLITE_OK);
+		assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+		assert_string_equal((const char *)sqlite3_column_text(q, 0),
+		    "ok");
+		sqlite3_finalize(q);
+		sqlite3_close(db);
+	}
+	print_message("kill -9 rounds: 20, acknowledged writes checked: %d\n",
+	    acked_total);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+		T(test_first_start_creates_token_and_state),
+		T(test_state_survives_restart),
+		T(test_http_level_abuse),
+		T(test_auth_over_tcp),
+		T(test_racing_clients_do_not_corrupt),
+		T(test_kill9_loses_no_acknowledged_write),
+	};
+
+	alarm(300);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,216 @@
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "model.h"
+
+#define S(lit)	lit, sizeof(lit) - 1
+
+static void
+test_app_create_parsing(void **state)
+{
+	struct perr	err = PERR_INIT;
+	char		name[64];
+
+	(void)state;
+	assert_int_equal(model_parse_app_create(S("{\"name\":\"hello\"}"),
+	    name, sizeof(name), &err), 0);
+	assert_string_equal(name, "hello");
+	assert_int_equal(model_parse_app_create(S("{\"name\":\"Hello\"}"),
+	    name, sizeof(name), &err), -EINVAL);
+	assert_int_equal(model_parse_app_create(S("{\"name\":5}"), name,
+	    sizeof(name), &err), -EBADMSG);
+	assert_int_equal(model_parse_app_create(S("{\"name\":\"abc\","
+	    "\"x\":1}"), name, sizeof(name), &err), -EBADMSG);
+	assert_int_equal(model_parse_app_create(S("{\"name\":\"abc\","
+	    "\"name\":\"abd\"}"), name, sizeof(name), &err), -EBADMSG);
+	assert_int_equal(model_parse_app_create(S("[]"), name, sizeof(name),
+	    &err), -EBADMSG);
+	assert_int_equal(model_parse_app_create(S("{"), name, sizeof(name),
+	    &err), -EBADMSG);
+	assert_non_null(strstr(err.msg, "invalid JSON"));
+	assert_int_equal(model_parse_app_create("", 0, name, sizeof(name),
+	    &err), -EBADMSG);
+	/* an embedded NUL cannot sneak a name past the validator */
+	assert_int_not_equal(model_parse_app_create(S("{\"name\":\"abc"
+	    "\\u0000def\"}"), name, sizeof(name), &err), 0);
+}
+
+static void
+test_config_patch_parsing(void **state)
+{
+	struct perr	 err = PERR_INIT;
+	json_t		*p = NULL;
+	char		*big;
+	size_t		 n = 40 * 1024;
+
+	(void)state;
+	assert_int_equal(model_parse_config_patch(S("{\"A\":\"1\",\"B\":null}"),
+	    &p, &err), 0);
+	assert_true(json_is_null(json_object_get(p, "B")));
+	json_decref(p);
+	assert_int_equal(model_parse_config_patch(S("{\"A\":1}"), &p, &err),
+	    -EBADMSG);
+	assert_int_equal(model_parse_config_patch(S("{\"1A\":\"x\"}"), &p,
+	    &err), -EINVAL);
+	assert_int_equal(model_parse_config_patch(S("{\"PAAS_X\":\"x\"}"), &p,
+	    &err), -EINVAL);
+	assert_int_equal(model_parse_config_patch(S("{\"A\":[]}"), &p, &err),
+	    -EBADMSG);
+	big = malloc(n + 16);
+	memcpy(big, "{\"A\":\"", 6);
+	memset(big + 6, 'x', n);
+	memcpy(big + 6 + n, "\"}", 2);
+	assert_int_equal(model_parse_config_patch(big, n + 8, &p, &err),
+	    -EINVAL);
+	assert_non_null(strstr(err.msg, "too long"));
+	free(big);
+}
+
+static void
+test_formation_parsing(void **state)
+{
+	struct perr		 err = PERR_INIT;
+	struct formation_update	*u = NULL, one;
+	size_t			 n = 0;
+
+	(void)state;
+	assert_int_equal(model_parse_formation_updates(S("{\"updates\":["
+	    "{\"type\":\"web\",\"quantity\":3},{\"type\":\"worker\","
+	    "\"size\":\"standard\"}]}"), &u, &n, &err), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(u[0].quantity, 3);
+	assert_string_equal(u[0].size, "");
+	assert_int_equal(u[1].quantity, -1);
+	assert_string_equal(u[1].size, "standard");
+	free(u);
+	assert_int_equal(model_parse_formation_updates(S("{\"updates\":["
+	    "{\"type\":\"web\",\"quantity\":101}]}"), &u, &n, &err), -EINVAL);
+	assert_int_equal(model_parse_formation_updates(S("{\"updates\":["
+	    "{\"type\":\"web\",\"quantity\":-1}]}"), &u, &n, &err), -EINVAL);
+	assert_int_equal(model_parse_formation_updates(S("{\"updates\":["
+	    "{\"type\":\"web\",\"quantity\":\"3\"}]}"), &u, &n, &err),
+	    -EBADMSG);
+	assert_int_equal(model_parse_formation_updates(S("{\"updates\":["
+	    "{\"type\":\"Web\",\"quantity\":1}]}"), &u, &n, &err), -EINVAL);
+	assert_int_equal(model_parse_formation_updates(S("{\"updates\":["
+	    "{\"type\":\"web\"}]}"), &u, &n, &err), -EBADMSG);
+	assert_int_equal(model_parse_formation_updates(S("{\"updates\":["
+	    "{\"type\":\"web\",\"size\":\"huge\"}]}"), &u, &n, &err), -EINVAL);
+	assert_int_equal(model_parse_formation_updates(S("{\"updates\":[]}"),
+	    &u, &n, &err), -EBADMSG);
+	assert_int_equal(model_parse_formation_updates(S("{\"updates\":["
+	    "{\"type\":\"web\",\"quantity\":1},{\"type\":\"web\","
+	    "\"quantity\":2}]}"), &u, &n, &err), -EINVAL);
+	assert_int_equal(model_parse_formation_one(S("{\"quantity\":2}"),
+	    "web", &one, &err), 0);
+	assert_int_equal(one.quantity, 2);
+	assert_int_equal(model_parse_formation_one(S("{\"type\":\"x\"}"),
+	    "web", &one, &err), -EBADMSG);
+}
+
+static void
+test_domain_and_version_parsing(void **state)
+{
+	struct perr	err = PERR_INIT;
+	char		host[256];
+	long long	v = 0;
+
+	(void)state;
+	assert_int_equal(model_parse_domain(S("{\"hostname\":"
+	    "\"WWW.Example.COM\"}"), host, sizeof(host), &err), 0);
+	assert_string_equal(host, "www.example.com");
+	assert_int_equal(model_parse_domain(S("{\"hostname\":"
+	    "\"*.example.com\"}"), host, sizeof(host), &err), 0);
+	assert_int_equal(model_parse_domain(S("{\"hostname\":\"a b\"}"), host,
+	    sizeof(host), &err), -EINVAL);
+	assert_int_equal(model_parse_version("v12", &v, &err), 0);
+	assert_int_equal(v, 12);
+	assert_int_equal(model_parse_version("12", &v, &err), 0);
+	assert_int_equal(model_parse_version("v0", &v, &err), -EINVAL);
+	assert_int_equal(model_parse_version("vv1", &v, &err), -EINVAL);
+	assert_int_equal(model_parse_rollback(S("{\"rollback\":\"v3\"}"), &v,
+	    &err), 0);
+	assert_int_equal(v, 3);
+	assert_int_equal(model_parse_rollback(S("{\"rollback\":4}"), &v,
+	    &err), 0);
+	assert_int_equal(v, 4);
+	assert_int_equal(model_parse_rollback(S("{\"rollback\":true}"), &v,
+	    &err), -EBADMSG);
+}
+
+static void
+test_struct_to_json(void **state)
+{
+	struct model_urls	u = { "localhost", 7080, "http://127.0.0.1:7070" };
+	struct app		a;
+	struct release		r;
+	struct formation	f;
+	json_t			*o;
+
+	(void)state;
+	memset(&a, 0, sizeof(a));
+	strcpy(a.name, "hello");
+	a.release_version = 3;
+	o = model_app_json(&a, &u);
+	assert_string_equal(json_string_value(json_object_get(o, "web_url")),
+	    "http://hello.localhost:7080/");
+	assert_string_equal(json_string_value(json_object_get(o, "git_url")),
+	    "http://127.0.0.1:7070/hello.git");
+	assert_int_equal(json_integer_value(json_object_get(o,
+	    "release_version")), 3);
+	json_decref(o);
+	u.http_port = 80;
+	u.git_base = "";
+	a.release_version = 0;
+	o = model_app_json(&a, &u);
+	assert_string_equal(json_string_value(json_object_get(o, "web_url")),
+	    "http://hello.localhost/");
+	assert_true(json_is_null(json_object_get(o, "git_url")));
+	assert_true(json_is_null(json_object_get(o, "release_version")));
+	json_decref(o);
+
+	memset(&r, 0, sizeof(r));
+	r.version = 2;
+	strcpy(r.status, "succeeded");
+	r.config = json_pack("{s:s}", "K", "v");
+	r.process_types = json_pack("{s:s}", "web", "./server");
+	o = model_release_json(&r, 0);
+	assert_null(json_object_get(o, "config_vars"));
+	assert_int_equal(json_integer_value(json_object_get(o, "version")), 2);
+	json_decref(o);
+	o = model_release_json(&r, 1);
+	assert_non_null(json_object_get(o, "config_vars"));
+	json_decref(o);
+	memset(&f, 0, sizeof(f));
+	strcpy(f.type, "web");
+	f.quantity = 2;
+	o = model_formation_json(&f, &r);
+	assert_string_equal(json_string_value(json_object_get(o, "command")),
+	    "./server");
+	json_decref(o);
+	strcpy(f.type, "worker");
+	o = model_formation_json(&f, &r);
+	assert_true(json_is_null(json_object_get(o, "command")));
+	json_decref(o);
+	release_release(&r);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_app_create_parsing),
+		cmocka_unit_test(test_config_patch_parsing),
+		cmocka_unit_test(test_formation_parsing),
+		cmocka_unit_test(test_domain_and_version_parsing),
+		cmocka_unit_test(test_struct_to_json),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
