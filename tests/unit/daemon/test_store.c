@@ -178,8 +178,10 @@ test_release_describe_wording(void **state)
 	store_release_describe(p, out, sizeof(out));
 	assert_string_equal(out, "Unset X config vars");
 	json_decref(p);
-	store_release_describe(json_object(), out, 8);
+	p = json_object();
+	store_release_describe(p, out, 8);
 	assert_true(strlen(out) < 8);
+	json_decref(p);
 }
 
 static void
