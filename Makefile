@@ -31,8 +31,11 @@ PAAS_CFLAGS = -std=c11 -D_GNU_SOURCE -DLLHTTP_STRICT_MODE=1 $(WARN) -MMD -MP \
 PAAS_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
 TEST_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null)
 
-# make SANITIZE=address,undefined test
+# make SANITIZE=address,undefined test: a separate tree, so sanitized and
+# plain objects never mix
 ifdef SANITIZE
+B	:= build-san
+BIN	:= build-san/bin
 PAAS_CFLAGS += -fsanitize=$(SANITIZE) -fno-sanitize-recover=all \
 	   -fno-omit-frame-pointer
 LDFLAGS	+= -fsanitize=$(SANITIZE)
@@ -140,7 +143,14 @@ BUILDPACKS_SRCS :=
 
 
 # ================================================================ targets
-.PHONY: all deps unit integration test run clean check-root
+.PHONY: all deps unit integration test run clean unit-bins integration-bins
+
+# The platform with working defaults: data in /var/lib/paas, the API on
+# 127.0.0.1:7070 (and DATA/paasd.sock), apps at http://APP.localhost:7080
+RUN_DATA	?= /var/lib/paas
+RUN_API		?= tcp:127.0.0.1:7070
+RUN_HTTP_PORT	?= 7080
+RUN_DOMAIN	?= localhost
 
 all: $(addprefix $(BIN)/,$(PROGS))
 
@@ -182,7 +192,12 @@ test: deps
 	    "integration: $$([ $$i = 0 ] && echo ok || echo FAILED)"; \
 	[ $$u = 0 ] && [ $$i = 0 ]
 
+run: deps
+	@$(MAKE) --no-print-directory all
+	exec $(BIN)/paasd --data-dir $(RUN_DATA) --api $(RUN_API) \
+	    --http-port $(RUN_HTTP_PORT) --domain $(RUN_DOMAIN)
+
 clean:
-	rm -rf $(B) $(BIN)
+	rm -rf build bin build-san
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
