@@ -93,15 +93,15 @@ $(addprefix $(B)/,$(UNIT_LIB)): $(B)/%: $(B)/%.o $(LIBPAAS) $(LLHTTP_A)
 
 
 # ---------------------------------------------------------------- daemon
-PAASD_SRCS := daemon/main.c daemon/api.c daemon/http.c daemon/model.c \
-	      daemon/store.c
+PAASD_SRCS := daemon/main.c daemon/api.c daemon/applog.c daemon/http.c \
+	      daemon/model.c daemon/store.c
 PROGS += paasd
 $(BIN)/paasd: $(call objs_of,$(PAASD_SRCS)) $(LIBPAAS) $(LLHTTP_A)
 	@mkdir -p $(@D)
 	$(link)
 
 UNIT_DAEMON := tests/unit/daemon/test_store tests/unit/daemon/test_model \
-	       tests/unit/daemon/test_api
+	       tests/unit/daemon/test_api tests/unit/daemon/test_applog
 UNIT_TESTS += $(UNIT_DAEMON)
 $(B)/tests/unit/daemon/%.o: ALL_CFLAGS += -Idaemon
 $(addprefix $(B)/,$(UNIT_DAEMON)): $(B)/%: $(B)/%.o \

@@ -10,8 +10,10 @@
 #include <openssl/crypto.h>
 
 #include "api.h"
+#include "applog.h"
 #include "log.h"
 #include "model.h"
+#include "parse.h"
 #include "store.h"
 #include "valid.h"
 
@@ -197,6 +199,10 @@ apps_create(struct api_call *c)
 		(void)store_app_delete(c->pd->store, name, NULL);
 		goto fail;
 	}
+	if (applog_app_init(c->pd->applog, a.name) != 0)
+		log_warn("app=%s make log dir", a.name);
+	applog_event(c->pd->applog, a.name, "api", "Release v1 created "
+	    "(Initial release)");
 	log_info("app=%s created uid=%d", a.name, a.uid);
 	urls_of(c->pd, &u);
 	reply_json(c, 201, model_app_json(&a, &u));
@@ -236,6 +242,8 @@ apps_patch(struct api_call *c)
 		return;
 	}
 	log_info("app=%s maintenance=%s", c->params[0], on ? "on" : "off");
+	applog_event(c->pd->applog, c->params[0], "api", "Maintenance mode %s",
+	    on ? "enabled" : "disabled");
 	apps_info(c);
 }
 
@@ -255,8 +263,7 @@ apps_destroy(struct api_call *c)
 	}
 	path_of(c->pd, path, sizeof(path), "repos", a.name, ".git");
 	rm_tree(path);
-	path_of(c->pd, path, sizeof(path), "logs", a.name, "");
-	rm_tree(path);
+	applog_app_remove(c->pd->applog, a.name);
 	path_of(c->pd, path, sizeof(path), "cache", a.name, "");
 	rm_tree(path);
 	log_info("app=%s destroyed", a.name);
@@ -298,9 +305,14 @@ config_patch(struct api_call *c)
 		return;
 	}
 	json_decref(patch);
-	if (rel.version > 0)
+	if (rel.version > 0) {
 		log_info("app=%s release=v%lld desc=\"%s\"", c->params[0],
 		    rel.version, rel.description);
+		applog_event(c->pd->applog, c->params[0], "api", "%s",
+		    rel.description);
+		applog_event(c->pd->applog, c->params[0], "api", "Release "
+		    "v%lld created", rel.version);
+	}
 	release_release(&rel);
 	config_get(c);
 }
@@ -367,6 +379,8 @@ releases_create(struct api_call *c)
 	}
 	log_info("app=%s release=v%lld desc=\"%s\"", c->params[0],
 	    rel.version, rel.description);
+	applog_event(c->pd->applog, c->params[0], "api", "Release v%lld "
+	    "created (%s)", rel.version, rel.description);
 	reply_json(c, 201, model_release_json(&rel, 1));
 	release_release(&rel);
 }
@@ -437,10 +451,17 @@ formation_log(struct api_call *c, const struct formation_update *u, size_t n)
 {
 	size_t i;
 
-	for (i = 0; i < n; i++)
-		log_info("app=%s formation type=%s quantity=%d size=%s",
-		    c->params[0], u[i].type, u[i].quantity,
-		    u[i].size[0] ? u[i].size : "-");
+	for (i = 0; i < n; i++) {
+		char q[16] = "-";
+
+		if (u[i].quantity >= 0)
+			snprintf(q, sizeof(q), "%d", u[i].quantity);
+		log_info("app=%s formation type=%s quantity=%s size=%s",
+		    c->params[0], u[i].type, q, u[i].size[0] ? u[i].size : "-");
+		applog_event(c->pd->applog, c->params[0], "api", "Scaled %s "
+		    "to quantity=%s size=%s", u[i].type, q,
+		    u[i].size[0] ? u[i].size : "unchanged");
+	}
 }
 
 static void
@@ -553,6 +574,149 @@ fail:
 	reply_perr(c, &err);
 }
 
+static int hexval(char);
+
+/* ---------------------------------------------------------------- logs */
+
+struct log_tail {
+	struct http_stream	*stream;
+	struct applog_follow	*follow;
+	unsigned long		 dropped;
+};
+
+static void
+tail_gone(void *arg)
+{
+	struct log_tail *t = arg;
+
+	applog_unfollow(t->follow);
+	free(t);
+}
+
+/* A slow reader never holds lines up: past 1 MiB queued, drop and count. */
+static void
+tail_lines(void *arg, const char *lines, size_t len)
+{
+	struct log_tail *t = arg;
+	char		 note[128];
+	int		 n;
+
+	if (t->dropped && http_stream_write(t->stream, "", 0) < 512 * 1024) {
+		n = snprintf(note, sizeof(note), "(paas: %lu log lines were "
+		    "dropped for a slow reader)\n", t->dropped);
+		t->dropped = 0;
+		http_stream_write(t->stream, note, (size_t)n);
+	}
+	if (http_stream_write(t->stream, "", 0) > 1024 * 1024) {
+		t->dropped += (unsigned long)(memchr(lines, '\n', len) ? 1 : 0);
+		return;
+	}
+	http_stream_write(t->stream, lines, len);
+}
+
+static int
+logs_filter(struct api_call *c, struct applog_filter *f, char *source,
+    char *dyno, size_t *lines, int *tail, struct perr *err)
+{
+	char		v[64];
+	uint64_t	n = 100;
+
+	memset(f, 0, sizeof(*f));
+	*tail = 0;
+	if (api_query_get(c->req->query, "lines", v, sizeof(v)) == 0 &&
+	    parse_u64(v, strlen(v), 1, APPLOG_LINES_MAX, &n) != 0)
+		return perr_set(err, -EINVAL, "lines must be 1 to %d",
+		    APPLOG_LINES_MAX);
+	*lines = (size_t)n;
+	if (api_query_get(c->req->query, "source", source, 16) == 0) {
+		if (strcmp(source, "app") != 0 && strcmp(source, "router") != 0 &&
+		    strcmp(source, "paas") != 0)
+			return perr_set(err, -EINVAL, "source must be app, "
+			    "router or paas");
+		f->source = source;
+	}
+	if (api_query_get(c->req->query, "dyno", dyno, 64) == 0) {
+		if (dyno[0] == '\0' || strspn(dyno, "abcdefghijklmnopqrstuvwxyz"
+		    "0123456789._-") != strlen(dyno))
+			return perr_set(err, -EINVAL, "invalid dyno name");
+		f->dyno = dyno;
+	}
+	if (api_query_get(c->req->query, "tail", v, sizeof(v)) == 0)
+		*tail = strcmp(v, "1") == 0 || strcmp(v, "true") == 0;
+	return 0;
+}
+
+static void
+logs_get(struct api_call *c)
+{
+	struct perr		 err = PERR_INIT;
+	struct applog_filter	 f;
+	struct log_tail		*t;
+	struct buf		 text = BUF_INIT;
+	struct app		 a;
+	char			 source[16], dyno[64];
+	size_t			 lines = 100;
+	int			 tail;
+
+	if (app_param(c, &err) != 0 ||
+	    logs_filter(c, &f, source, dyno, &lines, &tail, &err) != 0 ||
+	    store_app_get(c->pd->store, c->params[0], &a, &err) != 0 ||
+	    applog_read(c->pd->applog, a.name, lines, &f, &text, &err) != 0) {
+		reply_perr(c, &err);
+		return;
+	}
+	t = calloc(1, sizeof(*t));
+	if (t == NULL)
+		abort();
+	t->stream = http_stream_begin(c->req, 200, "text/plain; charset=utf-8",
+	    tail_gone, t);
+	c->resp->status = 0;
+	http_stream_write(t->stream, text.p, text.len);
+	buf_release(&text);
+	if (!tail || applog_follow(c->pd->applog, a.name, &f, tail_lines, t,
+	    &t->follow) != 0) {
+		http_stream_end(t->stream);
+		free(t);
+	}
+}
+
+int
+api_query_get(const char *query, const char *key, char *out, size_t outlen)
+{
+	size_t		 klen = strlen(key), i, o;
+	const char	*p = query;
+
+	while (p && *p) {
+		const char *end = strchr(p, '&');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+
+		if (len > klen && memcmp(p, key, klen) == 0 && p[klen] == '=') {
+			for (i = klen + 1, o = 0; i < len; i++) {
+				char ch = p[i];
+
+				if (o + 1 >= outlen)
+					return -EINVAL;
+				if (ch == '+')
+					ch = ' ';
+				else if (ch == '%') {
+					int hi = i + 2 < len ? hexval(p[i + 1]) : -1;
+					int lo = hi < 0 ? -1 : hexval(p[i + 2]);
+
+					if (lo < 0 || (hi == 0 && lo == 0))
+						return -EINVAL;
+					ch = (char)(hi * 16 + lo);
+					i += 2;
+				}
+				out[o++] = ch;
+			}
+			out[o] = '\0';
+			return 0;
+		}
+		p = end ? end + 1 : NULL;
+	}
+	return -ENOENT;
+}
+
 /* ---------------------------------------------------------------- routing */
 
 static const struct api_route routes[] = {
@@ -573,6 +737,7 @@ static const struct api_route routes[] = {
 	{ "GET",	"/apps/{}/domains",			domains_list },
 	{ "POST",	"/apps/{}/domains",			domains_add },
 	{ "DELETE",	"/apps/{}/domains/{}",			domains_remove },
+	{ "GET",	"/apps/{}/logs",			logs_get },
 };
 
 static int

@@ -19,4 +19,12 @@ void	api_handle(void *paasd, const struct http_req *, struct http_resp *);
 int	api_route_match(const char *pattern, const char *path, char *buf,
 	    const char **params, int nparams);
 
+/*
+ * api_query_get() is pure: the percent-decoded value of key in a query
+ * string "a=1&b=2" into out; -ENOENT if absent, -EINVAL if malformed or
+ * too long.
+ */
+int	api_query_get(const char *query, const char *key, char *out,
+	    size_t outlen);
+
 #endif

@@ -51,6 +51,9 @@ struct conn {
 	int			 done;		/* no more requests on this conn */
 	int			 closing;
 	int			 writes;	/* writes in flight */
+	int			 streaming;	/* a handler owns the answer */
+	http_stream_gone_cb	*on_gone;
+	void			*gone_arg;
 	struct buf		 url, hname, hvalue, auth, ctype, body;
 };
 
@@ -123,6 +126,12 @@ conn_close(struct conn *c)
 	if (c->closing)
 		return;
 	c->closing = 1;
+	if (c->on_gone) {
+		http_stream_gone_cb *cb = c->on_gone;
+
+		c->on_gone = NULL;
+		cb(c->gone_arg);
+	}
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -361,12 +370,14 @@ on_message_complete(llhttp_t *p)
 	req.bodylen = c->body.len;
 	req.kind = c->kind;
 	req.peer_ok = c->peer_ok;
+	req.conn = c;
 	resp.status = 500;
 	buf_init(&resp.body);
 	c->srv->handler(c->srv->arg, &req, &resp);
-	conn_send(c, resp.status, resp.body.p, resp.body.len, !keep);
+	if (!c->streaming)
+		conn_send(c, resp.status, resp.body.p, resp.body.len, !keep);
 	buf_release(&resp.body);
-	return 0;
+	return c->streaming ? HPE_PAUSED : 0;
 }
 
 static void
@@ -400,7 +411,81 @@ on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *b)
 static void
 on_idle(uv_timer_t *t)
 {
-	conn_close(t->data);
+	struct conn *c = t->data;
+
+	if (!c->streaming)
+		conn_close(c);
+}
+
+static void
+write_raw(struct conn *c, char *data, size_t len)
+{
+	struct wreq	*w;
+	uv_buf_t	 b;
+
+	w = calloc(1, sizeof(*w));
+	if (w == NULL)
+		abort();
+	w->c = c;
+	w->data = data;
+	b.base = data;
+	b.len = len;
+	c->writes++;
+	if (uv_write(&w->req, &c->h.stream, &b, 1, on_write) != 0) {
+		free(w->data);
+		free(w);
+		c->writes--;
+		conn_close(c);
+	}
+}
+
+struct http_stream *
+http_stream_begin(const struct http_req *req, int status,
+    const char *content_type, http_stream_gone_cb *on_gone, void *arg)
+{
+	struct conn	*c = req->conn;
+	struct buf	 head = BUF_INIT;
+	size_t		 len;
+
+	c->streaming = 1;
+	c->on_gone = on_gone;
+	c->gone_arg = arg;
+	buf_addf(&head, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\n"
+	    "Transfer-Encoding: chunked\r\nCache-Control: no-store\r\n"
+	    "Connection: close\r\n\r\n", status, http_status_text(status),
+	    content_type);
+	len = head.len;
+	write_raw(c, buf_detach(&head, NULL), len);
+	return (struct http_stream *)c;
+}
+
+size_t
+http_stream_write(struct http_stream *s, const char *data, size_t len)
+{
+	struct conn	*c = (struct conn *)s;
+	struct buf	 chunk = BUF_INIT;
+	size_t		 n;
+
+	if (c->closing || len == 0)
+		return 0;
+	buf_addf(&chunk, "%zx\r\n", len);
+	buf_add(&chunk, data, len);
+	buf_adds(&chunk, "\r\n");
+	n = chunk.len;
+	write_raw(c, buf_detach(&chunk, NULL), n);
+	return c->closing ? 0 : uv_stream_get_write_queue_size(&c->h.stream);
+}
+
+void
+http_stream_end(struct http_stream *s)
+{
+	struct conn *c = (struct conn *)s;
+
+	c->on_gone = NULL;
+	if (c->closing)
+		return;
+	c->done = 1;
+	write_raw(c, strdup("0\r\n\r\n"), 5);
 }
 
 static void
@@ -419,12 +504,16 @@ on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
 		uv_read_stop(s);
 		return;
 	}
-	if (c->done)
+	if (c->done || c->streaming)
 		return;
 	uv_timer_again(&c->idle);
 	c->chunk = b->base;
 	e = llhttp_execute(&c->parser, b->base, (size_t)n);
 	c->chunk_prev = b->base[n - 1];
+	if (c->streaming) {
+		/* keep reading only to notice the client going away */
+		return;
+	}
 	if (e == HPE_OK || c->done) {
 		if (c->done)
 			uv_read_stop(s);

@@ -27,6 +27,7 @@ struct http_req {
 	size_t		 bodylen;
 	enum http_listener_kind kind;
 	int		 peer_ok;	/* unix peer passed SO_PEERCRED */
+	void		*conn;		/* for http_stream_begin() */
 };
 
 struct http_resp {
@@ -38,6 +39,22 @@ typedef void http_handler_cb(void *arg, const struct http_req *,
     struct http_resp *);
 
 struct http_server;
+struct http_stream;
+
+/*
+ * Streaming answers (logs -t): a handler calls http_stream_begin() and
+ * leaves resp->status at 0. The head goes out at once, the body in
+ * chunks, and the connection closes after http_stream_end(). on_gone is
+ * called once if the client goes away first, or the server closes; the
+ * stream must not be used after it.
+ */
+typedef void http_stream_gone_cb(void *arg);
+
+struct http_stream *http_stream_begin(const struct http_req *, int status,
+	    const char *content_type, http_stream_gone_cb *on_gone, void *arg);
+/* Returns the bytes queued and not yet written, for dropping on a slow reader. */
+size_t	http_stream_write(struct http_stream *, const char *, size_t);
+void	http_stream_end(struct http_stream *);
 
 int	http_server_new(uv_loop_t *, http_handler_cb *, void *arg,
 	    struct http_server **);

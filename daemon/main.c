@@ -13,6 +13,7 @@
 #include <uv.h>
 
 #include "api.h"
+#include "applog.h"
 #include "http.h"
 #include "log.h"
 #include "paasd.h"
@@ -227,6 +228,8 @@ on_term(uv_signal_t *s, int signum)
 	(void)s;
 	log_info("received %s, shutting down", strsignal(signum));
 	http_server_close(server);
+	applog_free(pd.applog);
+	pd.applog = NULL;
 	uv_close((uv_handle_t *)&sig_term, on_signal_closed);
 	uv_close((uv_handle_t *)&sig_int, on_signal_closed);
 	uv_close((uv_handle_t *)&sig_hup, on_signal_closed);
@@ -300,6 +303,11 @@ main(int argc, char **argv)
 	if (store_open(dbpath, &pd.store, &err) != 0)
 		fatalx("%s", err.msg);
 	git_libgit2_init();
+	if (applog_new(pd.data_dir, loop, &pd.applog) != 0)
+		fatalx("out of memory");
+	snprintf(dbpath, sizeof(dbpath), "%s/router/log.sock", pd.data_dir);
+	if ((rc = applog_listen_router(pd.applog, dbpath)) != 0)
+		fatalx("listen on %s: %s", dbpath, strerror(-rc));
 	if (http_server_new(loop, api_handle, &pd, &server) != 0)
 		fatalx("out of memory");
 	listen_all(&o);

@@ -21,7 +21,7 @@
 #define PAASD_DEFAULT_DOMAIN		"localhost"
 
 struct store;
-struct api;
+struct applog;
 
 /* The one context of the daemon. */
 struct paasd {
@@ -31,6 +31,7 @@ struct paasd {
 	char		 git_base[300];	/* "http://HOST:PORT" of TCP API, or "" */
 	char		 token[PAASD_TOKEN_BYTES * 2 + 1];	/* admin, hex */
 	struct store	*store;
+	struct applog	*applog;
 };
 
 #endif

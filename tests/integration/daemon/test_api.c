@@ -12,7 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -285,6 +288,94 @@ test_kill9_loses_no_acknowledged_write(void **state)
 	    acked_total);
 }
 
+static int
+tail_open(struct fixture *f, const char *path)
+{
+	struct sockaddr_un	sa;
+	char			req[512];
+	int			fd, n;
+
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	assert_true(snprintf(sa.sun_path, sizeof(sa.sun_path), "%s",
+	    f->d.sock) < (int)sizeof(sa.sun_path));
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	n = snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: x\r\n\r\n",
+	    path);
+	assert_int_equal(write(fd, req, (size_t)n), n);
+	return fd;
+}
+
+/* read from fd until needle shows up (or 5 s pass) */
+static int
+tail_wait(int fd, struct buf *got, const char *needle)
+{
+	struct pollfd	p = { fd, POLLIN, 0 };
+	char		chunk[4096];
+	ssize_t		n;
+	int		i;
+
+	for (i = 0; i < 50 && strstr(got->p, needle) == NULL; i++) {
+		if (poll(&p, 1, 100) <= 0)
+			continue;
+		n = read(fd, chunk, sizeof(chunk));
+		if (n <= 0)
+			break;
+		buf_add(got, chunk, (size_t)n);
+	}
+	return strstr(got->p, needle) != NULL;
+}
+
+static void
+test_logs_history_tail_and_router_lines(void **state)
+{
+	struct fixture		*f = *state;
+	struct buf		 got = BUF_INIT, b = BUF_INIT;
+	struct sockaddr_un	 sa;
+	char			 line[256];
+	int			 fd, s, n;
+
+	assert_int_equal(api(f, "POST", "/apps", "{\"name\":\"logger\"}",
+	    NULL), 201);
+	assert_int_equal(api(f, "PATCH", "/apps/logger/config-vars",
+	    "{\"A\":\"1\"}", NULL), 200);
+	assert_int_equal(harness_http(f->d.api_port, NULL, "GET",
+	    "/apps/logger/logs?lines=1", f->d.token, NULL, &b), 200);
+	assert_non_null(strstr(b.p, "paas[api]: Release v2 created"));
+	assert_null(strstr(b.p, "Set A config vars"));
+	fd = tail_open(f, "/apps/logger/logs?tail=1&lines=1");
+	assert_true(tail_wait(fd, &got, "Release v2 created"));
+	assert_int_equal(api(f, "PATCH", "/apps/logger/config-vars",
+	    "{\"A\":\"2\"}", NULL), 200);
+	assert_true(tail_wait(fd, &got, "Release v3 created"));
+	/* a router line arrives over the datagram socket */
+	s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	assert_true(snprintf(sa.sun_path, sizeof(sa.sun_path),
+	    "%s/router/log.sock", f->d.data) < (int)sizeof(sa.sun_path));
+	n = snprintf(line, sizeof(line), "logger 2026-11-25T17:00:00.000000"
+	    "+00:00 paas[router]: at=info method=GET path=\"/\" status=200\n");
+	assert_int_equal(sendto(s, line, (size_t)n, 0, (struct sockaddr *)&sa,
+	    sizeof(sa)), n);
+	n = snprintf(line, sizeof(line), "../etc x\n");
+	assert_int_equal(sendto(s, line, (size_t)n, 0, (struct sockaddr *)&sa,
+	    sizeof(sa)), n);
+	close(s);
+	assert_true(tail_wait(fd, &got, "paas[router]: at=info"));
+	close(fd);
+	assert_int_equal(harness_http(f->d.api_port, NULL, "GET",
+	    "/apps/logger/logs?source=router", f->d.token, NULL, &b), 200);
+	assert_non_null(strstr(b.p, "status=200"));
+	assert_null(strstr(b.p, "paas[api]"));
+	assert_int_equal(harness_http(f->d.api_port, NULL, "GET",
+	    "/apps/logger/logs?source=nope", f->d.token, NULL, &b), 422);
+	buf_release(&got);
+	buf_release(&b);
+	assert_int_equal(harness_paasd_stop(&f->d), 0);
+}
+
 int
 main(void)
 {
@@ -296,6 +387,7 @@ main(void)
 		T(test_auth_over_tcp),
 		T(test_racing_clients_do_not_corrupt),
 		T(test_kill9_loses_no_acknowledged_write),
+		T(test_logs_history_tail_and_router_lines),
 	};
 
 	alarm(300);

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "api.h"
+#include "applog.h"
 #include "store.h"
 
 static void
@@ -49,6 +50,7 @@ test_route_match(void **state)
 struct fixture {
 	char		dir[64];
 	struct paasd	pd;
+	uv_loop_t	loop;
 };
 
 static int
@@ -63,6 +65,11 @@ setup(void **state)
 	snprintf(f->pd.data_dir, sizeof(f->pd.data_dir), "%s", f->dir);
 	snprintf(path, sizeof(path), "%s/repos", f->dir);
 	mkdir(path, 0700);
+	snprintf(path, sizeof(path), "%s/logs", f->dir);
+	mkdir(path, 0700);
+	uv_loop_init(&f->loop);
+	if (applog_new(f->dir, &f->loop, &f->pd.applog) != 0)
+		return -1;
 	snprintf(f->pd.domain, sizeof(f->pd.domain), "localhost");
 	f->pd.http_port = 7080;
 	snprintf(f->pd.token, sizeof(f->pd.token), "%s",
@@ -81,6 +88,9 @@ teardown(void **state)
 	char		 cmd[128];
 
 	store_close(f->pd.store);
+	applog_free(f->pd.applog);
+	assert_int_equal(uv_run(&f->loop, UV_RUN_DEFAULT), 0);
+	assert_int_equal(uv_loop_close(&f->loop), 0);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
 	assert_int_equal(system(cmd), 0);
 	free(f);
