@@ -13,10 +13,10 @@ BIN	:= bin
 DEBS	:= build-essential pkg-config git libuv1-dev libsqlite3-dev \
 	   libjansson-dev libgit2-dev libcmocka-dev node-llhttp \
 	   libcurl4-openssl-dev libarchive-dev libyaml-dev libseccomp-dev \
-	   libssl-dev sqlite3 curl iproute2 procps psmisc
+	   libssl-dev zlib1g-dev sqlite3 curl iproute2 procps psmisc
 
 PKGS	:= libuv sqlite3 jansson libgit2 libcurl libarchive yaml-0.1 \
-	   libseccomp openssl
+	   libseccomp openssl zlib
 
 LLHTTP_SRC := /usr/share/llhttp
 LLHTTP_INC := /usr/share/include/llhttp
@@ -93,8 +93,8 @@ $(addprefix $(B)/,$(UNIT_LIB)): $(B)/%: $(B)/%.o $(LIBPAAS) $(LLHTTP_A)
 
 
 # ---------------------------------------------------------------- daemon
-PAASD_SRCS := daemon/main.c daemon/api.c daemon/applog.c daemon/http.c \
-	      daemon/model.c daemon/store.c
+PAASD_SRCS := daemon/main.c daemon/api.c daemon/applog.c daemon/gitsrv.c \
+	      daemon/http.c daemon/model.c daemon/proc.c daemon/store.c
 PROGS += paasd
 $(BIN)/paasd: $(call objs_of,$(PAASD_SRCS)) $(LIBPAAS) $(LLHTTP_A)
 	@mkdir -p $(@D)

@@ -131,10 +131,15 @@ rm_tree(const char *path)
 static int
 repo_init(const char *path, struct perr *err)
 {
-	git_repository	*repo = NULL;
-	int		 rc;
+	git_repository_init_options	 o = GIT_REPOSITORY_INIT_OPTIONS_INIT;
+	git_repository			*repo = NULL;
+	int				 rc;
 
-	rc = git_repository_init(&repo, path, 1);
+	o.flags = GIT_REPOSITORY_INIT_BARE | GIT_REPOSITORY_INIT_MKPATH |
+	    GIT_REPOSITORY_INIT_NO_REINIT;
+	o.initial_head = "main";
+	o.mode = GIT_REPOSITORY_INIT_SHARED_UMASK;
+	rc = git_repository_init_ext(&repo, path, &o);
 	git_repository_free(repo);
 	if (rc != 0) {
 		const git_error *e = git_error_last();

@@ -52,14 +52,19 @@ struct conn {
 	int			 closing;
 	int			 writes;	/* writes in flight */
 	int			 streaming;	/* a handler owns the answer */
+	int			 sinking;	/* body goes to sink */
+	int			 paused;
+	struct http_sink	 sink;
+	char			 peer[64];
 	http_stream_gone_cb	*on_gone;
 	void			*gone_arg;
-	struct buf		 url, hname, hvalue, auth, ctype, body;
+	struct buf		 url, hname, hvalue, auth, ctype, cenc, body;
 };
 
 struct http_server {
 	uv_loop_t		*loop;
 	http_handler_cb		*handler;
+	http_head_cb		*head_handler;
 	void			*arg;
 	struct listener		*listeners[HTTP_LISTENERS_MAX];
 	int			 nlisteners;
@@ -75,6 +80,10 @@ struct wreq {
 };
 
 static llhttp_settings_t	settings;
+
+static void	on_alloc(uv_handle_t *, size_t, uv_buf_t *);
+static void	write_raw(struct conn *, char *, size_t);
+static void	on_read(uv_stream_t *, ssize_t, const uv_buf_t *);
 static int			settings_ready;
 
 const char *
@@ -114,6 +123,7 @@ conn_free_cb(uv_handle_t *h)
 	buf_release(&c->hvalue);
 	buf_release(&c->auth);
 	buf_release(&c->ctype);
+	buf_release(&c->cenc);
 	buf_release(&c->body);
 	free(c);
 }
@@ -229,6 +239,7 @@ on_message_begin(llhttp_t *p)
 	buf_reset(&c->hvalue);
 	buf_reset(&c->auth);
 	buf_reset(&c->ctype);
+	buf_reset(&c->cenc);
 	buf_reset(&c->body);
 	c->head_bytes = 0;
 	c->nheaders = 0;
@@ -268,6 +279,9 @@ header_done(struct conn *c)
 	} else if (strcasecmp(c->hname.p, "content-type") == 0) {
 		buf_reset(&c->ctype);
 		buf_add(&c->ctype, c->hvalue.p, c->hvalue.len);
+	} else if (strcasecmp(c->hname.p, "content-encoding") == 0) {
+		buf_reset(&c->cenc);
+		buf_add(&c->cenc, c->hvalue.p, c->hvalue.len);
 	}
 	buf_reset(&c->hname);
 	buf_reset(&c->hvalue);
@@ -320,17 +334,59 @@ on_header_value_complete(llhttp_t *p)
 	return 0;
 }
 
+static void
+req_fill(struct conn *c, llhttp_t *p, struct http_req *req)
+{
+	char *q;
+
+	memset(req, 0, sizeof(*req));
+	req->method = llhttp_method_name((llhttp_method_t)p->method);
+	q = memchr(c->url.p, '?', c->url.len);
+	if (q) {
+		*q = '\0';
+		c->url.len = (size_t)(q - c->url.p);
+		req->query = q + 1;
+	} else
+		req->query = c->url.p + c->url.len;
+	req->path = c->url.p;
+	req->authorization = c->auth.p;
+	req->content_type = c->ctype.p;
+	req->content_encoding = c->cenc.p;
+	req->content_length = (p->flags & F_CONTENT_LENGTH) ?
+	    (long long)p->content_length : -1;
+	req->body = c->body.p;
+	req->bodylen = c->body.len;
+	req->kind = c->kind;
+	req->peer_ok = c->peer_ok;
+	req->peer = c->peer;
+	req->conn = c;
+}
+
 static int
 on_headers_complete(llhttp_t *p)
 {
-	struct conn *c = parser_conn(p);
+	struct conn	*c = parser_conn(p);
+	struct http_req	 req;
 
 	header_done(c);
+	if (llhttp_get_http_major(p) != 1 || llhttp_get_http_minor(p) > 1)
+		return fail(c, 400);
+	if (c->srv->head_handler) {
+		req_fill(c, p, &req);
+		memset(&c->sink, 0, sizeof(c->sink));
+		if (c->srv->head_handler(c->srv->arg, &req, &c->sink)) {
+			c->sinking = 1;
+			c->streaming = 1;
+			return 0;
+		}
+		/* the path was split off the query in place; rejoin */
+		if (req.query[0])
+			((char *)req.query)[-1] = '?';
+		c->url.len = strlen(c->url.p);
+	}
 	if ((p->flags & F_CONTENT_LENGTH) &&
 	    p->content_length > PAASD_API_BODY_MAX_BYTES)
 		return fail(c, 413);
-	if (llhttp_get_http_major(p) != 1 || llhttp_get_http_minor(p) > 1)
-		return fail(c, 400);
 	return 0;
 }
 
@@ -339,6 +395,10 @@ on_body(llhttp_t *p, const char *at, size_t n)
 {
 	struct conn *c = parser_conn(p);
 
+	if (c->sinking) {
+		c->sink.data(c->sink.arg, at, n);
+		return 0;
+	}
 	if (c->body.len + n > PAASD_API_BODY_MAX_BYTES)
 		return fail(c, 413);
 	buf_add(&c->body, at, n);
@@ -351,26 +411,14 @@ on_message_complete(llhttp_t *p)
 	struct conn		*c = parser_conn(p);
 	struct http_req		 req;
 	struct http_resp	 resp;
-	char			*q;
 	int			 keep;
 
+	if (c->sinking) {
+		c->sink.end(c->sink.arg);
+		return HPE_PAUSED;
+	}
 	keep = llhttp_should_keep_alive(p) && !c->srv->closing;
-	memset(&req, 0, sizeof(req));
-	req.method = llhttp_method_name((llhttp_method_t)p->method);
-	q = memchr(c->url.p, '?', c->url.len);
-	if (q) {
-		*q = '\0';
-		req.query = q + 1;
-	} else
-		req.query = "";
-	req.path = c->url.p;
-	req.authorization = c->auth.p;
-	req.content_type = c->ctype.p;
-	req.body = c->body.p;
-	req.bodylen = c->body.len;
-	req.kind = c->kind;
-	req.peer_ok = c->peer_ok;
-	req.conn = c;
+	req_fill(c, p, &req);
 	resp.status = 500;
 	buf_init(&resp.body);
 	c->srv->handler(c->srv->arg, &req, &resp);
@@ -406,6 +454,68 @@ on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *b)
 	(void)hint;
 	b->base = slab;
 	b->len = sizeof(slab);
+}
+
+void
+http_server_set_head_handler(struct http_server *srv, http_head_cb *cb)
+{
+	srv->head_handler = cb;
+}
+
+static void
+discard_data(void *arg, const char *p, size_t n)
+{
+	(void)arg;
+	(void)p;
+	(void)n;
+}
+
+static void
+discard_end(void *arg)
+{
+	(void)arg;
+}
+
+void
+http_reply_now(const struct http_req *req, struct http_sink *sink,
+    int status, const char *extra_headers, const char *body)
+{
+	struct conn	*c = req->conn;
+	struct buf	 out = BUF_INIT;
+	size_t		 len;
+
+	sink->data = discard_data;
+	sink->end = discard_end;
+	sink->arg = NULL;
+	buf_addf(&out, "HTTP/1.1 %d %s\r\nContent-Type: text/plain; "
+	    "charset=utf-8\r\nContent-Length: %zu\r\n%sConnection: close"
+	    "\r\n\r\n%s", status, http_status_text(status), strlen(body),
+	    extra_headers ? extra_headers : "", body);
+	len = out.len;
+	c->done = 1;
+	write_raw(c, buf_detach(&out, NULL), len);
+}
+
+void
+http_conn_pause(void *conn)
+{
+	struct conn *c = conn;
+
+	if (!c->closing && !c->paused) {
+		c->paused = 1;
+		uv_read_stop(&c->h.stream);
+	}
+}
+
+void
+http_conn_resume(void *conn)
+{
+	struct conn *c = conn;
+
+	if (!c->closing && c->paused) {
+		c->paused = 0;
+		uv_read_start(&c->h.stream, on_alloc, on_read);
+	}
 }
 
 static void
@@ -504,7 +614,7 @@ on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
 		uv_read_stop(s);
 		return;
 	}
-	if (c->done || c->streaming)
+	if (c->done || (c->streaming && !c->sinking))
 		return;
 	uv_timer_again(&c->idle);
 	c->chunk = b->base;
@@ -512,6 +622,11 @@ on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
 	c->chunk_prev = b->base[n - 1];
 	if (c->streaming) {
 		/* keep reading only to notice the client going away */
+		if (e != HPE_OK && e != HPE_PAUSED && c->sinking) {
+			c->sinking = 0;
+			conn_close(c);
+		} else if (e == HPE_PAUSED)
+			c->sinking = 0;
 		return;
 	}
 	if (e == HPE_OK || c->done) {
@@ -567,6 +682,7 @@ on_connection(uv_stream_t *ls, int status)
 	buf_init(&c->hvalue);
 	buf_init(&c->auth);
 	buf_init(&c->ctype);
+	buf_init(&c->cenc);
 	buf_init(&c->body);
 	if (l->kind == HTTP_UNIX)
 		rc = uv_pipe_init(srv->loop, &c->h.pipe, 0);
@@ -591,10 +707,24 @@ on_connection(uv_stream_t *ls, int status)
 		conn_close(c);
 		return;
 	}
-	if (l->kind == HTTP_UNIX)
+	if (l->kind == HTTP_UNIX) {
 		c->peer_ok = peer_trusted(&c->h.stream);
-	else
+		snprintf(c->peer, sizeof(c->peer), "unix");
+	} else {
+		struct sockaddr_storage	ss;
+		int			len = sizeof(ss);
+
 		uv_tcp_nodelay(&c->h.tcp, 1);
+		if (uv_tcp_getpeername(&c->h.tcp, (struct sockaddr *)&ss,
+		    &len) == 0) {
+			if (ss.ss_family == AF_INET6)
+				uv_ip6_name((struct sockaddr_in6 *)&ss, c->peer,
+				    sizeof(c->peer));
+			else
+				uv_ip4_name((struct sockaddr_in *)&ss, c->peer,
+				    sizeof(c->peer));
+		}
+	}
 	settings_init();
 	llhttp_init(&c->parser, HTTP_REQUEST, &settings);
 	c->parser.data = c;

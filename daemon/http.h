@@ -27,6 +27,9 @@ struct http_req {
 	size_t		 bodylen;
 	enum http_listener_kind kind;
 	int		 peer_ok;	/* unix peer passed SO_PEERCRED */
+	const char	*peer;		/* client IP for TCP, "unix" else */
+	const char	*content_encoding;	/* header value, or "" */
+	long long	 content_length;	/* -1 if none (chunked) */
 	void		*conn;		/* for http_stream_begin() */
 };
 
@@ -58,6 +61,33 @@ void	http_stream_end(struct http_stream *);
 
 int	http_server_new(uv_loop_t *, http_handler_cb *, void *arg,
 	    struct http_server **);
+
+/*
+ * Requests whose bodies are streamed (git pushes): the head handler is
+ * asked once the head is parsed (body and bodylen are empty then). If it
+ * returns 1 it owns the request: body bytes go to sink->data as they
+ * arrive, sink->end follows the last one, and the answer must come
+ * through http_stream_begin(). It may hold the body back with
+ * http_conn_pause() (bytes already read still arrive) and
+ * http_conn_resume(). Returning 0 leaves the request to the normal path.
+ */
+struct http_sink {
+	void	(*data)(void *arg, const char *, size_t);
+	void	(*end)(void *arg);
+	void	*arg;
+};
+typedef int http_head_cb(void *arg, const struct http_req *,
+    struct http_sink *);
+void	http_server_set_head_handler(struct http_server *, http_head_cb *);
+/*
+ * From a head handler: answer at once (status, extra header lines each
+ * ending in CRLF, a text body), ignore any body and close. The handler
+ * then returns 1.
+ */
+void	http_reply_now(const struct http_req *, struct http_sink *,
+	    int status, const char *extra_headers, const char *body);
+void	http_conn_pause(void *conn);
+void	http_conn_resume(void *conn);
 /* http_listen_unix() creates the socket with mode 0600, replacing a stale one. */
 int	http_listen_unix(struct http_server *, const char *path);
 int	http_listen_tcp(struct http_server *, const char *host, int port);

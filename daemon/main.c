@@ -14,10 +14,12 @@
 
 #include "api.h"
 #include "applog.h"
+#include "gitsrv.h"
 #include "http.h"
 #include "log.h"
 #include "paasd.h"
 #include "parse.h"
+#include "proc.h"
 #include "store.h"
 #include "valid.h"
 
@@ -230,6 +232,7 @@ on_term(uv_signal_t *s, int signum)
 	http_server_close(server);
 	applog_free(pd.applog);
 	pd.applog = NULL;
+	proc_shutdown();
 	uv_close((uv_handle_t *)&sig_term, on_signal_closed);
 	uv_close((uv_handle_t *)&sig_int, on_signal_closed);
 	uv_close((uv_handle_t *)&sig_hup, on_signal_closed);
@@ -308,8 +311,13 @@ main(int argc, char **argv)
 	snprintf(dbpath, sizeof(dbpath), "%s/router/log.sock", pd.data_dir);
 	if ((rc = applog_listen_router(pd.applog, dbpath)) != 0)
 		fatalx("listen on %s: %s", dbpath, strerror(-rc));
+	if ((rc = gitsrv_install_hooks(pd.data_dir)) != 0)
+		fatalx("install git hooks: %s", strerror(-rc));
+	if ((rc = proc_init(loop)) != 0)
+		fatalx("SIGCHLD handler: %s", uv_strerror(rc));
 	if (http_server_new(loop, api_handle, &pd, &server) != 0)
 		fatalx("out of memory");
+	http_server_set_head_handler(server, gitsrv_head);
 	listen_all(&o);
 	uv_signal_init(loop, &sig_term);
 	uv_signal_init(loop, &sig_int);

@@ -1,0 +1,545 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <uv.h>
+#include <zlib.h>
+
+#include "gitsrv.h"
+#include "log.h"
+#include "proc.h"
+#include "store.h"
+#include "valid.h"
+
+#define GITSRV_QUEUE_HIGH	(1024 * 1024)	/* pause the client above */
+#define GITSRV_FAIL_SLOTS	64
+#define GITSRV_GIT		"/usr/bin/git"
+
+struct gitreq {
+	struct paasd		*pd;
+	void			*conn;
+	struct http_stream	*stream;
+	struct proc		*proc;
+	enum gitsrv_op		 op;
+	char			 app[32];
+	uv_timer_t		 timer;
+	int			 timer_open;
+	int			 gzip;
+	z_stream		 z;
+	long long		 in_bytes;	/* body bytes after inflation */
+	int			 failed;
+};
+
+struct fail_slot {
+	char	addr[64];
+	time_t	window;		/* start of the minute counted */
+	int	count;
+};
+
+static struct fail_slot	fails[GITSRV_FAIL_SLOTS];
+
+/* ---------------------------------------------------------------- pure */
+
+int
+gitsrv_parse_path(const char *path, char *app, size_t applen,
+    enum gitsrv_op *op)
+{
+	static const struct {
+		const char	*suffix;
+		enum gitsrv_op	 op;
+	} ops[] = {
+		{ ".git/info/refs", GITSRV_REFS },
+		{ ".git/git-receive-pack", GITSRV_RECEIVE },
+		{ ".git/git-upload-pack", GITSRV_UPLOAD },
+	};
+	const char	*slash;
+	size_t		 i, len;
+
+	if (path[0] != '/')
+		return -1;
+	slash = strchr(path + 1, '.');
+	if (slash == NULL)
+		return -1;
+	len = (size_t)(slash - path - 1);
+	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+		if (strcmp(slash, ops[i].suffix) != 0)
+			continue;
+		if (len >= applen || valid_app_name(path + 1, len, NULL) != 0)
+			return -1;
+		memcpy(app, path + 1, len);
+		app[len] = '\0';
+		*op = ops[i].op;
+		return 0;
+	}
+	return -1;
+}
+
+int
+gitsrv_basic_token(const char *auth, char *out, size_t outlen)
+{
+	unsigned char	 dec[512];
+	const char	*b64, *colon;
+	size_t		 len;
+	int		 n;
+
+	if (strncasecmp(auth, "Basic ", 6) != 0)
+		return -EINVAL;
+	b64 = auth + 6;
+	while (*b64 == ' ')
+		b64++;
+	len = strlen(b64);
+	if (len == 0 || len % 4 != 0 || len / 4 * 3 >= sizeof(dec))
+		return -EINVAL;
+	n = EVP_DecodeBlock(dec, (const unsigned char *)b64, (int)len);
+	if (n < 0)
+		return -EINVAL;
+	/* EVP_DecodeBlock counts padding bytes as output */
+	if (len >= 1 && b64[len - 1] == '=')
+		n--;
+	if (len >= 2 && b64[len - 2] == '=')
+		n--;
+	dec[n] = '\0';
+	if (memchr(dec, '\0', (size_t)n) != NULL)
+		return -EINVAL;
+	colon = strchr((const char *)dec, ':');
+	if (colon == NULL || strlen(colon + 1) >= outlen)
+		return -EINVAL;
+	snprintf(out, outlen, "%s", colon + 1);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- auth */
+
+static struct fail_slot *
+fail_slot(const char *addr, int create)
+{
+	struct fail_slot	*s, *oldest = &fails[0];
+	time_t			 now = time(NULL);
+	size_t			 i;
+
+	for (i = 0; i < GITSRV_FAIL_SLOTS; i++) {
+		s = &fails[i];
+		if (strcmp(s->addr, addr) == 0) {
+			if (now - s->window >= 60) {
+				s->window = now;
+				s->count = 0;
+			}
+			return s;
+		}
+		if (s->window < oldest->window)
+			oldest = s;
+	}
+	if (!create)
+		return NULL;
+	snprintf(oldest->addr, sizeof(oldest->addr), "%s", addr);
+	oldest->window = now;
+	oldest->count = 0;
+	return oldest;
+}
+
+static int
+token_ok(struct paasd *pd, const struct http_req *req)
+{
+	char	tok[256];
+	size_t	want = strlen(pd->token);
+
+	if (req->kind == HTTP_UNIX && req->peer_ok)
+		return 1;
+	if (strncasecmp(req->authorization, "Bearer ", 7) == 0)
+		snprintf(tok, sizeof(tok), "%s", req->authorization + 7);
+	else if (gitsrv_basic_token(req->authorization, tok, sizeof(tok)) != 0)
+		return 0;
+	return strlen(tok) == want && want > 0 &&
+	    CRYPTO_memcmp(tok, pd->token, want) == 0;
+}
+
+/* ---------------------------------------------------------------- hooks */
+
+/*
+ * The pre-receive hook every app repo runs (core.hooksPath points here;
+ * apps and builds cannot write it). It refuses every ref but the deploy
+ * branch and deletions of it.
+ */
+static const char pre_receive[] =
+    "#!/bin/sh\n"
+    "# paas pre-receive: written by paasd, do not edit\n"
+    "set -u\n"
+    "zero=0000000000000000000000000000000000000000\n"
+    "branch=\"refs/heads/${PAAS_DEPLOY_BRANCH:-main}\"\n"
+    "status=0\n"
+    "while read -r old new ref; do\n"
+    "  if [ \"$ref\" != \"$branch\" ]; then\n"
+    "    echo \" !     push to $ref refused: only $branch deploys\" >&2\n"
+    "    status=1\n"
+    "  elif [ \"$new\" = \"$zero\" ]; then\n"
+    "    echo \" !     deleting $branch is not allowed\" >&2\n"
+    "    status=1\n"
+    "  fi\n"
+    "done\n"
+    "exit $status\n";
+
+int
+gitsrv_install_hooks(const char *data_dir)
+{
+	char	dir[512], tmp[600], path[600];
+	int	fd;
+	ssize_t	n;
+
+	snprintf(dir, sizeof(dir), "%s/hooks", data_dir);
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+		return -errno;
+	if (chmod(dir, 0755) != 0)
+		return -errno;
+	snprintf(tmp, sizeof(tmp), "%s/.pre-receive.new", dir);
+	snprintf(path, sizeof(path), "%s/pre-receive", dir);
+	(void)unlink(tmp);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+	    0555);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, pre_receive, sizeof(pre_receive) - 1);
+	if (n != (ssize_t)sizeof(pre_receive) - 1 || fchmod(fd, 0555) != 0 ||
+	    fsync(fd) != 0) {
+		close(fd);
+		(void)unlink(tmp);
+		return -EIO;
+	}
+	close(fd);
+	return rename(tmp, path) == 0 ? 0 : -errno;
+}
+
+/* ---------------------------------------------------------------- requests */
+
+static void
+req_free_maybe(struct gitreq *g)
+{
+	if (g->stream || g->proc || g->timer_open)
+		return;
+	if (g->gzip)
+		inflateEnd(&g->z);
+	free(g);
+}
+
+static void
+on_timer_closed(uv_handle_t *h)
+{
+	struct gitreq *g = h->data;
+
+	g->timer_open = 0;
+	req_free_maybe(g);
+}
+
+static void
+timer_close(struct gitreq *g)
+{
+	if (g->timer_open && !uv_is_closing((uv_handle_t *)&g->timer)) {
+		uv_timer_stop(&g->timer);
+		uv_close((uv_handle_t *)&g->timer, on_timer_closed);
+	}
+}
+
+static void
+on_client_gone(void *arg)
+{
+	struct gitreq *g = arg;
+
+	g->stream = NULL;
+	if (g->proc) {
+		proc_kill(g->proc, SIGKILL);
+		proc_detach(g->proc);
+		g->proc = NULL;
+	}
+	timer_close(g);
+	req_free_maybe(g);
+}
+
+static void
+on_git_stdout(struct proc *p, const char *data, size_t len)
+{
+	struct gitreq *g = proc_arg(p);
+
+	if (g->stream)
+		http_stream_write(g->stream, data, len);
+}
+
+static void
+on_git_stderr(struct proc *p, const char *data, size_t len)
+{
+	struct gitreq	*g = proc_arg(p);
+	char		 esc[512];
+
+	log_warnx("app=%s git: %s", g->app, log_escape(esc, sizeof(esc), data,
+	    len));
+}
+
+static void
+on_git_exit(struct proc *p, int status)
+{
+	struct gitreq *g = proc_arg(p);
+
+	g->proc = NULL;
+	if (g->op == GITSRV_RECEIVE)
+		log_info("app=%s receive-pack done status=%d", g->app,
+		    WIFEXITED(status) ? WEXITSTATUS(status) :
+		    128 + WTERMSIG(status));
+	if (g->stream) {
+		struct http_stream *s = g->stream;
+
+		g->stream = NULL;
+		http_stream_end(s);
+	}
+	timer_close(g);
+	req_free_maybe(g);
+}
+
+static void
+on_timeout(uv_timer_t *t)
+{
+	struct gitreq *g = t->data;
+
+	log_warnx("app=%s git request timed out", g->app);
+	if (g->proc)
+		proc_kill(g->proc, SIGKILL);
+}
+
+static void
+on_drained(struct proc *p)
+{
+	struct gitreq *g = proc_arg(p);
+
+	if (g->stream)
+		http_conn_resume(g->conn);
+}
+
+static void
+feed(struct gitreq *g, const char *data, size_t len)
+{
+	if (g->proc == NULL || g->failed)
+		return;
+	g->in_bytes += (long long)len;
+	if (g->in_bytes > GITSRV_PUSH_MAX_BYTES) {
+		log_warnx("app=%s push over %lld bytes refused", g->app,
+		    GITSRV_PUSH_MAX_BYTES);
+		g->failed = 1;
+		proc_kill(g->proc, SIGKILL);
+		return;
+	}
+	if (proc_write(g->proc, data, len, on_drained) > GITSRV_QUEUE_HIGH)
+		http_conn_pause(g->conn);
+}
+
+static void
+on_body(void *arg, const char *data, size_t len)
+{
+	struct gitreq	*g = arg;
+	char		 out[65536];
+
+	if (!g->gzip) {
+		feed(g, data, len);
+		return;
+	}
+	g->z.next_in = (unsigned char *)(uintptr_t)data;
+	g->z.avail_in = (unsigned)len;
+	while (g->z.avail_in > 0 && !g->failed) {
+		int zr;
+
+		g->z.next_out = (unsigned char *)out;
+		g->z.avail_out = sizeof(out);
+		zr = inflate(&g->z, Z_NO_FLUSH);
+		if (zr != Z_OK && zr != Z_STREAM_END) {
+			g->failed = 1;
+			if (g->proc)
+				proc_kill(g->proc, SIGKILL);
+			return;
+		}
+		feed(g, out, sizeof(out) - g->z.avail_out);
+		if (zr == Z_STREAM_END)
+			break;
+	}
+}
+
+static void
+on_body_end(void *arg)
+{
+	struct gitreq *g = arg;
+
+	if (g->proc)
+		proc_close_stdin(g->proc);
+}
+
+static int
+spawn_git(struct gitreq *g, const char *service, int advertise)
+{
+	char	 repo[512], hooks[512], maxin[64], hookcfg[600], app[64];
+	char	 data[300];
+	char	*argv[24], *envp[10];
+	int	 i = 0, rc;
+	struct proc_opts o;
+
+	snprintf(repo, sizeof(repo), "%s/repos/%s.git", g->pd->data_dir,
+	    g->app);
+	snprintf(hooks, sizeof(hooks), "%s/hooks", g->pd->data_dir);
+	snprintf(hookcfg, sizeof(hookcfg), "core.hooksPath=%s", hooks);
+	snprintf(maxin, sizeof(maxin), "receive.maxInputSize=%d",
+	    GITSRV_PACK_MAX_BYTES);
+	snprintf(app, sizeof(app), "PAAS_APP=%s", g->app);
+	snprintf(data, sizeof(data), "PAAS_DATA=%s", g->pd->data_dir);
+	argv[i++] = GITSRV_GIT;
+	argv[i++] = "-c";
+	argv[i++] = "receive.fsckObjects=true";
+	argv[i++] = "-c";
+	argv[i++] = "transfer.fsckObjects=true";
+	argv[i++] = "-c";
+	argv[i++] = maxin;
+	argv[i++] = "-c";
+	argv[i++] = "receive.denyDeletes=true";
+	argv[i++] = "-c";
+	argv[i++] = "receive.denyNonFastForwards=false";
+	argv[i++] = "-c";
+	argv[i++] = hookcfg;
+	argv[i++] = "-c";
+	argv[i++] = "uploadpack.allowFilter=false";
+	argv[i++] = (char *)service;
+	argv[i++] = "--stateless-rpc";
+	if (advertise)
+		argv[i++] = "--advertise-refs";
+	argv[i++] = "--end-of-options";
+	argv[i++] = repo;
+	argv[i] = NULL;
+	envp[0] = "PATH=/usr/local/bin:/usr/bin:/bin";
+	envp[1] = "HOME=/nonexistent";
+	envp[2] = "GIT_CONFIG_NOSYSTEM=1";
+	envp[3] = "GIT_CONFIG_GLOBAL=/dev/null";
+	envp[4] = "PAAS_DEPLOY_BRANCH=main";
+	envp[5] = app;
+	envp[6] = data;
+	envp[7] = NULL;
+	memset(&o, 0, sizeof(o));
+	o.argv = argv;
+	o.envp = envp;
+	o.on_stdout = on_git_stdout;
+	o.on_stderr = on_git_stderr;
+	o.on_exit = on_git_exit;
+	o.arg = g;
+	o.want_stdin = !advertise;
+	rc = proc_spawn(uv_default_loop(), &o, &g->proc);
+	if (rc != 0)
+		log_warnx("app=%s start git %s: %s", g->app, service,
+		    strerror(-rc));
+	return rc;
+}
+
+static const char *
+service_of(const char *query)
+{
+	if (strcmp(query, "service=git-receive-pack") == 0)
+		return "receive-pack";
+	if (strcmp(query, "service=git-upload-pack") == 0)
+		return "upload-pack";
+	return NULL;
+}
+
+int
+gitsrv_head(void *arg, const struct http_req *req, struct http_sink *sink)
+{
+	struct paasd		*pd = arg;
+	struct gitreq		*g;
+	struct fail_slot	*fs;
+	struct app		 a;
+	enum gitsrv_op		 op;
+	const char		*service = NULL;
+	char			 app[32], ctype[96], banner[96];
+	int			 n;
+
+	if (gitsrv_parse_path(req->path, app, sizeof(app), &op) != 0)
+		return 0;
+	fs = fail_slot(req->peer, 0);
+	if (fs && fs->count >= GITSRV_FAILS_MAX) {
+		http_reply_now(req, sink, 429, NULL, "too many failed "
+		    "authentication attempts; wait a minute\n");
+		return 1;
+	}
+	if (!token_ok(pd, req)) {
+		if (req->authorization[0])
+			fail_slot(req->peer, 1)->count++;
+		http_reply_now(req, sink, 401, "WWW-Authenticate: Basic "
+		    "realm=\"paas\"\r\n", "authentication required: use your "
+		    "API token as the password\n");
+		return 1;
+	}
+	if (op == GITSRV_REFS) {
+		service = service_of(req->query);
+		if (strcmp(req->method, "GET") != 0 || service == NULL) {
+			http_reply_now(req, sink, 400, NULL, "only the smart "
+			    "HTTP protocol is served\n");
+			return 1;
+		}
+	} else {
+		service = op == GITSRV_RECEIVE ? "receive-pack" : "upload-pack";
+		snprintf(ctype, sizeof(ctype), "application/x-git-%s-request",
+		    service);
+		if (strcmp(req->method, "POST") != 0 ||
+		    strcmp(req->content_type, ctype) != 0) {
+			http_reply_now(req, sink, 400, NULL, "bad git request\n");
+			return 1;
+		}
+	}
+	if (store_app_get(pd->store, app, &a, NULL) != 0) {
+		http_reply_now(req, sink, 404, NULL, "no such app\n");
+		return 1;
+	}
+	g = calloc(1, sizeof(*g));
+	if (g == NULL)
+		abort();
+	g->pd = pd;
+	g->conn = req->conn;
+	g->op = op;
+	snprintf(g->app, sizeof(g->app), "%s", app);
+	if (strcmp(req->content_encoding, "gzip") == 0) {
+		g->gzip = 1;
+		if (inflateInit2(&g->z, 16 + MAX_WBITS) != Z_OK)
+			abort();
+	} else if (req->content_encoding[0]) {
+		if (g->gzip)
+			inflateEnd(&g->z);
+		free(g);
+		http_reply_now(req, sink, 400, NULL, "unsupported "
+		    "Content-Encoding\n");
+		return 1;
+	}
+	if (spawn_git(g, service, op == GITSRV_REFS) != 0) {
+		if (g->gzip)
+			inflateEnd(&g->z);
+		free(g);
+		http_reply_now(req, sink, 500, NULL, "could not start git\n");
+		return 1;
+	}
+	uv_timer_init(uv_default_loop(), &g->timer);
+	g->timer.data = g;
+	g->timer_open = 1;
+	uv_timer_start(&g->timer, on_timeout, GITSRV_TIMEOUT_MS, 0);
+	snprintf(ctype, sizeof(ctype), op == GITSRV_REFS ?
+	    "application/x-git-%s-advertisement" : "application/x-git-%s-result",
+	    service);
+	g->stream = http_stream_begin(req, 200, ctype, on_client_gone, g);
+	if (op == GITSRV_REFS) {
+		/* pkt-line "# service=git-xxx\n" then a flush packet */
+		n = snprintf(banner, sizeof(banner), "%04x# service=git-%s\n0000",
+		    (unsigned)(4 + strlen("# service=git-\n") + strlen(service)),
+		    service);
+		http_stream_write(g->stream, banner, (size_t)n);
+	}
+	sink->data = on_body;
+	sink->end = on_body_end;
+	sink->arg = g;
+	return 1;
+}
