@@ -131,10 +131,11 @@ rm_tree(const char *path)
 static int
 repo_init(const char *path, struct perr *err)
 {
-	git_repository_init_options	 o = GIT_REPOSITORY_INIT_OPTIONS_INIT;
+	git_repository_init_options	 o;
 	git_repository			*repo = NULL;
 	int				 rc;
 
+	git_repository_init_options_init(&o, GIT_REPOSITORY_INIT_OPTIONS_VERSION);
 	o.flags = GIT_REPOSITORY_INIT_BARE | GIT_REPOSITORY_INIT_MKPATH |
 	    GIT_REPOSITORY_INIT_NO_REINIT;
 	o.initial_head = "main";
