@@ -105,9 +105,12 @@ $(BIN)/paas: $(call objs_of,$(PAAS_SRCS)) $(LIBPAAS) $(LLHTTP_A)
 	$(link)
 
 UNIT_CLI := tests/unit/cli/test_env tests/unit/cli/test_args \
-	    tests/unit/cli/test_out tests/unit/cli/test_client
+	    tests/unit/cli/test_out tests/unit/cli/test_client \
+	    tests/unit/cli/test_cmd
 UNIT_TESTS += $(UNIT_CLI)
 $(B)/tests/unit/cli/%.o: PAAS_CFLAGS += -Icli
+$(B)/tests/unit/cli/test_client $(B)/tests/unit/cli/test_cmd: \
+	    $(B)/tests/unit/cli/fake_api.o
 $(addprefix $(B)/,$(UNIT_CLI)): $(B)/%: $(B)/%.o \
 	    $(call core_of,$(PAAS_SRCS)) $(LIBPAAS) $(LLHTTP_A)
 	$(tlink)

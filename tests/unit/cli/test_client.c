@@ -19,136 +19,19 @@
 
 #include "cli.h"
 #include "client.h"
-
-/*
- * A fake paasd: a thread that accepts one connection on a unix socket
- * in a temp dir, records the request and sends a canned answer.
- */
-struct fake {
-	char		 dir[64];
-	char		 sock[128];
-	int		 lfd;
-	pthread_t	 th;
-	int		 running;
-	char		 answer[4096];
-	char		 req[65536];	/* the raw request, NUL-terminated */
-	size_t		 reqlen;
-	char		 line[512];	/* request line */
-	const char	*body;		/* into req */
-};
-
-static const char *
-header_find(const char *req, const char *name)
-{
-	const char	*p = req;
-	size_t		 n = strlen(name);
-
-	while ((p = strstr(p, "\r\n")) != NULL) {
-		p += 2;
-		if (strncasecmp(p, name, n) == 0 && p[n] == ':')
-			return p + n + 1 + (p[n + 1] == ' ');
-		if (p[0] == '\r')
-			return NULL;
-	}
-	return NULL;
-}
-
-/* Copies the value of header name into out, "" if absent. */
-static void
-header_get(const struct fake *f, const char *name, char *out, size_t len)
-{
-	const char	*v = header_find(f->req, name);
-	size_t		 n;
-
-	out[0] = '\0';
-	if (v == NULL)
-		return;
-	n = strcspn(v, "\r");
-	if (n >= len)
-		n = len - 1;
-	memcpy(out, v, n);
-	out[n] = '\0';
-}
-
-static int
-request_complete(struct fake *f)
-{
-	const char	*end = strstr(f->req, "\r\n\r\n");
-	const char	*cl;
-
-	if (end == NULL)
-		return 0;
-	cl = header_find(f->req, "Content-Length");
-	f->body = end + 4;
-	return cl == NULL || (size_t)(f->req + f->reqlen - f->body) >=
-	    (size_t)atol(cl);
-}
-
-static void *
-fake_serve(void *arg)
-{
-	struct fake	*f = arg;
-	struct pollfd	 p = { f->lfd, POLLIN, 0 };
-	ssize_t		 n;
-	int		 fd;
-
-	if (poll(&p, 1, 5000) != 1)
-		return NULL;
-	fd = accept(f->lfd, NULL, NULL);
-	if (fd < 0)
-		return NULL;
-	p.fd = fd;
-	while (!request_complete(f) && f->reqlen < sizeof(f->req) - 1 &&
-	    poll(&p, 1, 5000) == 1) {
-		n = read(fd, f->req + f->reqlen, sizeof(f->req) - 1 -
-		    f->reqlen);
-		if (n <= 0)
-			break;
-		f->reqlen += (size_t)n;
-		f->req[f->reqlen] = '\0';
-	}
-	(void)sscanf(f->req, "%511[^\r]", f->line);
-	if (write(fd, f->answer, strlen(f->answer)) < 0)
-		f->line[0] = '\0';
-	close(fd);
-	return NULL;
-}
+#include "fake_api.h"
 
 static int
 fake_setup(void **state)
 {
-	struct fake		*f = calloc(1, sizeof(*f));
-	struct sockaddr_un	 sa = { .sun_family = AF_UNIX };
-
-	if (f == NULL)
-		return -1;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/paas-cli-test.XXXXXX");
-	if (mkdtemp(f->dir) == NULL)
-		return -1;
-	snprintf(f->sock, sizeof(f->sock), "%s/paasd.sock", f->dir);
-	memcpy(sa.sun_path, f->sock, strlen(f->sock) + 1);
-	f->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (f->lfd < 0 || bind(f->lfd, (struct sockaddr *)&sa, sizeof(sa)) ||
-	    listen(f->lfd, 4))
-		return -1;
-	*state = f;
-	return 0;
+	*state = fake_new();
+	return *state == NULL ? -1 : 0;
 }
 
 static int
 fake_teardown(void **state)
 {
-	struct fake	*f = *state;
-	char		 tok[128];
-
-	if (f->running)
-		pthread_join(f->th, NULL);
-	close(f->lfd);
-	unlink(f->sock);
-	snprintf(tok, sizeof(tok), "%s/admin-token", f->dir);
-	unlink(tok);
-	rmdir(f->dir);
-	free(f);
+	fake_free(*state);
 	return 0;
 }
 
@@ -156,22 +39,14 @@ fake_teardown(void **state)
 static void
 fake_answer(struct fake *f, int status, const char *body)
 {
-	f->req[0] = '\0';
-	f->reqlen = 0;
-	f->line[0] = '\0';
-	f->body = NULL;
-	snprintf(f->answer, sizeof(f->answer), "HTTP/1.1 %d X\r\n"
-	    "Content-Type: application/json\r\nContent-Length: %zu\r\n"
-	    "Connection: close\r\n\r\n%s", status, strlen(body), body);
-	assert_int_equal(pthread_create(&f->th, NULL, fake_serve, f), 0);
-	f->running = 1;
+	fake_push(f, status, body);
+	fake_run(f);
 }
 
 static void
-fake_wait(struct fake *f)
+header_get(const struct fake *f, const char *name, char *out, size_t len)
 {
-	pthread_join(f->th, NULL);
-	f->running = 0;
+	fake_header(f, 0, name, out, len);
 }
 
 static struct client *
@@ -182,7 +57,7 @@ client_for(struct fake *f, const char *token)
 	struct perr		 err = PERR_INIT;
 	char			 url[256];
 
-	snprintf(url, sizeof(url), "unix:%s", f->sock);
+	snprintf(url, sizeof(url), "%s", f->api);
 	assert_int_equal(client_url_parse(url, &u, &err), 0);
 	assert_int_equal(client_new(&u, token, &c, &err), 0);
 	return c;
@@ -202,12 +77,12 @@ test_get_with_token(void **state)
 	assert_int_equal(client_request(c, "GET", "/apps", NULL, &status, &out,
 	    &err), 0);
 	fake_wait(f);
-	assert_string_equal(f->line, "GET /apps HTTP/1.1");
+	assert_string_equal(f->req[0].line, "GET /apps HTTP/1.1");
 	header_get(f, "Authorization", h, sizeof(h));
 	assert_string_equal(h, "Bearer s3cret");
 	header_get(f, "Accept", h, sizeof(h));
 	assert_string_equal(h, "application/json");
-	assert_string_equal(f->body, "");
+	assert_string_equal(f->req[0].body, "");
 	assert_int_equal(status, 200);
 	assert_true(json_is_array(out));
 	assert_string_equal(json_string_value(json_object_get(json_array_get(
@@ -231,12 +106,12 @@ test_patch_body(void **state)
 	assert_int_equal(client_request(c, "PATCH", "/apps/hello/config-vars",
 	    body, &status, &out, &err), 0);
 	fake_wait(f);
-	assert_string_equal(f->line, "PATCH /apps/hello/config-vars HTTP/1.1");
+	assert_string_equal(f->req[0].line, "PATCH /apps/hello/config-vars HTTP/1.1");
 	header_get(f, "Content-Type", h, sizeof(h));
 	assert_string_equal(h, "application/json");
 	header_get(f, "Authorization", h, sizeof(h));
 	assert_string_equal(h, "");
-	assert_string_equal(f->body, "{\"GREETING\":\"hi \\\"you\\\"\","
+	assert_string_equal(f->req[0].body, "{\"GREETING\":\"hi \\\"you\\\"\","
 	    "\"OLD\":null}");
 	assert_string_equal(json_string_value(json_object_get(out, "GREETING")),
 	    "hi \"you\"");
@@ -259,7 +134,7 @@ test_404_maps_message(void **state)
 	assert_int_equal(client_request(c, "DELETE", "/apps/nope", NULL,
 	    &status, &out, &err), -ENOENT);
 	fake_wait(f);
-	assert_string_equal(f->line, "DELETE /apps/nope HTTP/1.1");
+	assert_string_equal(f->req[0].line, "DELETE /apps/nope HTTP/1.1");
 	assert_int_equal(status, 404);
 	assert_null(out);
 	assert_string_equal(err.msg, "app 'nope' not found");
@@ -280,8 +155,8 @@ test_422_maps_message(void **state)
 	assert_int_equal(client_request(c, "POST", "/apps", body, &status,
 	    &out, &err), -EINVAL);
 	fake_wait(f);
-	assert_string_equal(f->line, "POST /apps HTTP/1.1");
-	assert_string_equal(f->body, "{\"name\":\"x\"}");
+	assert_string_equal(f->req[0].line, "POST /apps HTTP/1.1");
+	assert_string_equal(f->req[0].body, "{\"name\":\"x\"}");
 	assert_int_equal(status, 422);
 	assert_string_equal(err.msg, "invalid app name");
 	json_decref(body);
