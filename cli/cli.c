@@ -226,3 +226,106 @@ cli_done(struct cli *c, const char *what, long long version)
 		fprintf(c->msg, "%s... done\n", what);
 	fflush(c->msg);
 }
+
+enum opt_id {
+	OPT_API,
+	OPT_APP,
+	OPT_JSON,
+	OPT_CONFIRM,
+	OPT_HELP,
+	OPT_VERSION,
+};
+
+static const struct opt {
+	const char	*name;
+	const char	*shortname;
+	int		 hasval;
+	enum opt_id	 id;
+} opts[] = {
+	{ "--api", NULL, 1, OPT_API },
+	{ "--app", "-a", 1, OPT_APP },
+	{ "--json", NULL, 0, OPT_JSON },
+	{ "--confirm", NULL, 1, OPT_CONFIRM },
+	{ "--help", "-h", 0, OPT_HELP },
+	{ "--version", NULL, 0, OPT_VERSION },
+};
+
+
+static const struct opt *
+opt_find(const char *arg, const char **val)
+{
+	size_t	i, len;
+
+	*val = NULL;
+	for (i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
+		len = strlen(opts[i].name);
+		if (strcmp(arg, opts[i].name) == 0 ||
+		    (opts[i].shortname && strcmp(arg, opts[i].shortname) == 0))
+			return &opts[i];
+		if (opts[i].hasval && strncmp(arg, opts[i].name, len) == 0 &&
+		    arg[len] == '=') {
+			*val = arg + len + 1;
+			return &opts[i];
+		}
+	}
+	return NULL;
+}
+
+static void
+opt_apply(struct cli *c, struct cli_args *a, enum opt_id id, const char *val)
+{
+	switch (id) {
+	case OPT_API:
+		c->api = val;
+		c->api_explicit = 1;
+		break;
+	case OPT_APP:
+		c->app_flag = val;
+		break;
+	case OPT_JSON:
+		c->json = 1;
+		break;
+	case OPT_CONFIRM:
+		c->confirm = val;
+		break;
+	case OPT_HELP:
+		a->help = 1;
+		break;
+	case OPT_VERSION:
+		a->version = 1;
+		break;
+	}
+}
+
+/* Global flags may appear anywhere; "--" ends them. */
+int
+cli_split_args(int argc, char **argv, struct cli *c, struct cli_args *a,
+    struct perr *err)
+{
+	const struct opt	*o;
+	const char		*val;
+	int			 i, dashdash = 0;
+
+	for (i = 1; i < argc; i++) {
+		if (dashdash || argv[i][0] != '-' || argv[i][1] == '\0') {
+			a->v[a->n++] = argv[i];
+			continue;
+		}
+		if (strcmp(argv[i], "--") == 0) {
+			dashdash = 1;
+			continue;
+		}
+		o = opt_find(argv[i], &val);
+		if (o == NULL)
+			return cli_usage(err, "unknown option '%s'", argv[i]);
+		if (o->hasval && val == NULL) {
+			if (i + 1 == argc)
+				return cli_usage(err, "option '%s' needs a "
+				    "value", argv[i]);
+			val = argv[++i];
+		}
+		opt_apply(c, a, o->id, val);
+	}
+	a->v[a->n] = NULL;
+	return CLI_OK;
+}

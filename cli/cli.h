@@ -40,6 +40,23 @@ struct cli {
 	FILE		*msg;		/* progress lines: stderr */
 };
 
+/* The command line with global flags taken out. */
+struct cli_args {
+	int	 help;
+	int	 version;
+	int	 n;
+	char	**v;		/* positionals; v[0] is the command */
+};
+
+/*
+ * cli_split_args() takes the global flags (--api, -a/--app, --json,
+ * --confirm, -h/--help, --version; "--flag=value" works too) out of
+ * argv wherever they are, into c and a; "--" ends flags. a->v must have
+ * room for argc pointers. CLI_USAGE with err set on a bad flag.
+ */
+int	cli_split_args(int argc, char **argv, struct cli *, struct cli_args *,
+	    struct perr *);
+
 typedef int cli_cmd_fn(struct cli *, int argc, char **argv,
     struct perr *);
 

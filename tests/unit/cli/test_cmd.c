@@ -540,6 +540,55 @@ test_git_credentials(void **state)
 	assert_string_equal(t->out, "username=paas\npassword=tok\n");
 }
 
+static void
+test_split_args(void **state)
+{
+	struct cli	 c;
+	struct cli_args	 a;
+	struct perr	 err = PERR_INIT;
+	char		*v[16];
+	char		*argv1[] = { "paas", "config:set", "-a", "hello", "A=1",
+			    "--json", "--api=unix:/x.sock", "B=-2", "--", "--C=3",
+			    NULL };
+	char		*argv2[] = { "paas", "--app", "x", "apps:destroy",
+			    "--confirm", "x", "--help", NULL };
+	char		*argv3[] = { "paas", "apps", "--bogus", NULL };
+	char		*argv4[] = { "paas", "apps", "--api", NULL };
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	memset(&a, 0, sizeof(a));
+	a.v = v;
+	assert_int_equal(cli_split_args(10, argv1, &c, &a, &err), CLI_OK);
+	assert_int_equal(a.n, 4);
+	assert_string_equal(a.v[0], "config:set");
+	assert_string_equal(a.v[1], "A=1");
+	assert_string_equal(a.v[2], "B=-2");
+	assert_string_equal(a.v[3], "--C=3");
+	assert_null(a.v[4]);
+	assert_string_equal(c.app_flag, "hello");
+	assert_string_equal(c.api, "unix:/x.sock");
+	assert_int_equal(c.api_explicit, 1);
+	assert_int_equal(c.json, 1);
+
+	memset(&c, 0, sizeof(c));
+	memset(&a, 0, sizeof(a));
+	a.v = v;
+	assert_int_equal(cli_split_args(7, argv2, &c, &a, &err), CLI_OK);
+	assert_int_equal(a.n, 1);
+	assert_string_equal(c.app_flag, "x");
+	assert_string_equal(c.confirm, "x");
+	assert_int_equal(a.help, 1);
+	assert_int_equal(c.json, 0);
+
+	a.n = 0;
+	assert_int_equal(cli_split_args(3, argv3, &c, &a, &err), CLI_USAGE);
+	assert_string_equal(err.msg, "unknown option '--bogus'");
+	a.n = 0;
+	assert_int_equal(cli_split_args(3, argv4, &c, &a, &err), CLI_USAGE);
+	assert_string_equal(err.msg, "option '--api' needs a value");
+}
+
 int
 main(void)
 {
@@ -570,6 +619,7 @@ main(void)
 		T(test_no_app),
 		T(test_git_remote_and_app_from_remote),
 		T(test_git_credentials),
+		cmocka_unit_test(test_split_args),
 	};
 	int rc;
 
