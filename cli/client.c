@@ -270,6 +270,8 @@ client_request(struct client *c, const char *method, const char *path,
 	curl_easy_setopt(c->curl, CURLOPT_USERAGENT, "paas-cli/" CLI_VERSION);
 	curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c->curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	/* The token must go to paasd only, never to an http_proxy. */
+	curl_easy_setopt(c->curl, CURLOPT_NOPROXY, "*");
 	curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT,
 	    (long)CLIENT_CONNECT_TIMEOUT_S);
 	curl_easy_setopt(c->curl, CURLOPT_TIMEOUT, (long)CLIENT_TIMEOUT_S);

@@ -34,7 +34,7 @@ static const struct cmd cmds[] = {
 	{ "apps:destroy", cmd_apps_destroy, CMD_CONFIRM, 0, 1,
 	    "apps:destroy NAME --confirm NAME",
 	    "permanently destroy an app and all its data" },
-	{ "apps:info", cmd_apps_info, CMD_JSON, 0, 1, "apps:info [-a APP]",
+	{ "apps:info", cmd_apps_info, CMD_JSON, 0, 1, "apps:info [NAME | -a APP]",
 	    "show an app's URLs, release, processes and state" },
 	{ "maintenance", cmd_maintenance, CMD_JSON, 0, 0,
 	    "maintenance [-a APP]", "show whether maintenance mode is on" },
