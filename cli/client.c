@@ -238,6 +238,37 @@ request_headers(struct client *c, int hasbody)
 	return h;
 }
 
+static void
+request_setup(struct client *c, const char *method, const char *url,
+    struct curl_slist *hdrs, const char *payload, char *errbuf,
+    struct buf *ans)
+{
+	CURL *h = c->curl;
+
+	curl_easy_reset(h);
+	if (c->url.kind == CLIENT_UNIX)
+		curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, c->url.sock);
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(h, CURLOPT_USERAGENT, "paas-cli/" CLI_VERSION);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	/* The token must go to paasd only, never to an http_proxy. */
+	curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT,
+	    (long)CLIENT_CONNECT_TIMEOUT_S);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT, (long)CLIENT_TIMEOUT_S);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, ans);
+	if (payload != NULL) {
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, payload);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE,
+		    (long)strlen(payload));
+	}
+}
+
 int
 client_request(struct client *c, const char *method, const char *path,
     json_t *body, long *status, json_t **out, struct perr *err)
@@ -261,28 +292,7 @@ client_request(struct client *c, const char *method, const char *path,
 		}
 	}
 	hdrs = request_headers(c, body != NULL);
-	curl_easy_reset(c->curl);
-	if (c->url.kind == CLIENT_UNIX)
-		curl_easy_setopt(c->curl, CURLOPT_UNIX_SOCKET_PATH, c->url.sock);
-	curl_easy_setopt(c->curl, CURLOPT_URL, url.p);
-	curl_easy_setopt(c->curl, CURLOPT_CUSTOMREQUEST, method);
-	curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, hdrs);
-	curl_easy_setopt(c->curl, CURLOPT_USERAGENT, "paas-cli/" CLI_VERSION);
-	curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c->curl, CURLOPT_PROTOCOLS_STR, "http,https");
-	/* The token must go to paasd only, never to an http_proxy. */
-	curl_easy_setopt(c->curl, CURLOPT_NOPROXY, "*");
-	curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT,
-	    (long)CLIENT_CONNECT_TIMEOUT_S);
-	curl_easy_setopt(c->curl, CURLOPT_TIMEOUT, (long)CLIENT_TIMEOUT_S);
-	curl_easy_setopt(c->curl, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, &ans);
-	if (payload != NULL) {
-		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, payload);
-		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE,
-		    (long)strlen(payload));
-	}
+	request_setup(c, method, url.p, hdrs, payload, errbuf, &ans);
 	cc = curl_easy_perform(c->curl);
 	if (cc != CURLE_OK) {
 		rc = transport_error(c, cc, errbuf, err);
