@@ -213,7 +213,7 @@ report(const struct cmd *cmd, const char *unknown, int rc,
 		return;
 	if (rc != CLI_USAGE)
 		fprintf(stderr, "paas: %s\n", err->msg);
-	else if (cmd != NULL)
+	else if (cmd != NULL && cmd->fn != cmd_help)
 		fprintf(stderr, "paas: %s; see 'paas help %s'\n", err->msg,
 		    cmd->name);
 	else if (unknown != NULL && cmd_closest(unknown) != NULL)
