@@ -118,7 +118,25 @@ $(B)/tests/integration/%.o: ALL_CFLAGS += -Itests/integration
 
 
 # ---------------------------------------------------------------- cli
-PAAS_SRCS :=
+PAAS_SRCS := cli/main.c cli/cli.c cli/client.c cli/out.c cli/env.c \
+	     cli/args.c cli/cmd_apps.c cli/cmd_config.c cli/cmd_releases.c \
+	     cli/cmd_domains.c cli/cmd_ps.c cli/cmd_git.c
+PROGS += paas
+
+$(BIN)/paas: $(call objs_of,$(PAAS_SRCS)) $(LIBPAAS) $(LLHTTP_A)
+	@mkdir -p $(@D)
+	$(link)
+
+UNIT_CLI := tests/unit/cli/test_env tests/unit/cli/test_args \
+	    tests/unit/cli/test_out tests/unit/cli/test_client \
+	    tests/unit/cli/test_cmd
+UNIT_TESTS += $(UNIT_CLI)
+$(B)/tests/unit/cli/%.o: PAAS_CFLAGS += -Icli
+$(B)/tests/unit/cli/test_client $(B)/tests/unit/cli/test_cmd: \
+	    $(B)/tests/unit/cli/fake_api.o
+$(addprefix $(B)/,$(UNIT_CLI)): $(B)/%: $(B)/%.o \
+	    $(call core_of,$(PAAS_SRCS)) $(LIBPAAS) $(LLHTTP_A)
+	$(tlink)
 
 
 

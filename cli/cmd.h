@@ -1,0 +1,33 @@
+#ifndef PAAS_CMD_H
+#define PAAS_CMD_H
+
+#include "cli.h"
+
+/*
+ * Every command, as listed in main.c's table. Arguments are the
+ * command's positional arguments; counts are checked by main() against
+ * the table before the call.
+ */
+cli_cmd_fn	cmd_apps;
+cli_cmd_fn	cmd_apps_create;
+cli_cmd_fn	cmd_apps_destroy;
+cli_cmd_fn	cmd_apps_info;
+cli_cmd_fn	cmd_maintenance;
+cli_cmd_fn	cmd_maintenance_on;
+cli_cmd_fn	cmd_maintenance_off;
+cli_cmd_fn	cmd_config;
+cli_cmd_fn	cmd_config_get;
+cli_cmd_fn	cmd_config_set;
+cli_cmd_fn	cmd_config_unset;
+cli_cmd_fn	cmd_releases;
+cli_cmd_fn	cmd_releases_info;
+cli_cmd_fn	cmd_rollback;
+cli_cmd_fn	cmd_domains;
+cli_cmd_fn	cmd_domains_add;
+cli_cmd_fn	cmd_domains_remove;
+cli_cmd_fn	cmd_ps_scale;
+cli_cmd_fn	cmd_ps_resize;
+cli_cmd_fn	cmd_git_remote;
+cli_cmd_fn	cmd_git_credentials;
+
+#endif
