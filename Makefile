@@ -101,14 +101,16 @@ $(BIN)/paasd: $(call objs_of,$(PAASD_SRCS)) $(LIBPAAS) $(LLHTTP_A)
 	$(link)
 
 UNIT_DAEMON := tests/unit/daemon/test_store tests/unit/daemon/test_model \
-	       tests/unit/daemon/test_api tests/unit/daemon/test_applog
+	       tests/unit/daemon/test_api tests/unit/daemon/test_applog \
+	       tests/unit/daemon/test_gitsrv
 UNIT_TESTS += $(UNIT_DAEMON)
 $(B)/tests/unit/daemon/%.o: ALL_CFLAGS += -Idaemon
 $(addprefix $(B)/,$(UNIT_DAEMON)): $(B)/%: $(B)/%.o \
 	    $(call core_of,$(PAASD_SRCS)) $(LIBPAAS) $(LLHTTP_A)
 	$(tlink)
 
-ITEST_DAEMON := tests/integration/daemon/test_api
+ITEST_DAEMON := tests/integration/daemon/test_api \
+		tests/integration/cli/test_cli
 INTEGRATION += $(ITEST_DAEMON)
 $(addprefix $(B)/,$(ITEST_DAEMON)): $(B)/%: $(B)/%.o \
 	    $(B)/tests/integration/harness.o $(LIBPAAS) $(LLHTTP_A)

@@ -1,0 +1,291 @@
+/*
+ * The real paas CLI against the real paasd: the commands a user runs,
+ * their output and exit codes, bad input changing nothing, racing CLIs,
+ * and a real `git push` through `paas git:remote`.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "harness.h"
+
+struct fixture {
+	struct daemon_proc	 d;
+	char			 api[400];	/* PAAS_API=... */
+	char			 paas[512];
+	struct buf		 out, err;
+};
+
+static int
+setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	harness_tmpdir(f->d.data, sizeof(f->d.data), "cli");
+	if (harness_paasd_start(&f->d) != 0)
+		return -1;
+	snprintf(f->api, sizeof(f->api), "PAAS_API=unix:%s", f->d.sock);
+	harness_bin("paas", f->paas, sizeof(f->paas));
+	buf_init(&f->out);
+	buf_init(&f->err);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	if (f->d.pid > 0)
+		assert_int_equal(harness_paasd_stop(&f->d), 0);
+	harness_rm_rf(f->d.data);
+	unlink(f->d.log);
+	buf_release(&f->out);
+	buf_release(&f->err);
+	free(f);
+	return 0;
+}
+
+/* paas(f, stdin, "apps:create", "x", NULL) -> exit status */
+static int
+paas(struct fixture *f, const char *in, ...)
+{
+	char	*argv[32], *env[4];
+	va_list	 ap;
+	int	 n = 0;
+
+	argv[n++] = f->paas;
+	va_start(ap, in);
+	while (n < 31 && (argv[n] = va_arg(ap, char *)) != NULL)
+		n++;
+	va_end(ap);
+	argv[n] = NULL;
+	env[0] = f->api;
+	env[1] = "PAAS_APP=";
+	env[2] = NULL;
+	return harness_run(argv, env, in, &f->out, &f->err);
+}
+
+static void
+test_app_lifecycle(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(paas(f, NULL, "apps:create", "hello", NULL), 0);
+	assert_non_null(strstr(f->out.p, "http://hello.localhost:"));
+	assert_int_equal(paas(f, NULL, "apps", NULL), 0);
+	assert_non_null(strstr(f->out.p, "=== Apps\nhello\n"));
+	assert_int_equal(paas(f, NULL, "apps:create", "hello", NULL), 1);
+	assert_non_null(strstr(f->err.p, "already exists"));
+	assert_int_equal(paas(f, NULL, "apps:info", "-a", "hello", NULL), 0);
+	assert_non_null(strstr(f->out.p, "Release:"));
+	assert_int_equal(paas(f, NULL, "apps:destroy", "hello", NULL), 1);
+	assert_int_equal(paas(f, NULL, "apps", "--json", NULL), 0);
+	assert_non_null(strstr(f->out.p, "\"hello\""));
+	assert_int_equal(paas(f, NULL, "apps:destroy", "hello", "--confirm",
+	    "hello", NULL), 0);
+	assert_int_equal(paas(f, NULL, "apps", "--json", NULL), 0);
+	assert_null(strstr(f->out.p, "hello"));
+}
+
+static void
+test_config_makes_releases(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(paas(f, NULL, "apps:create", "conf", NULL), 0);
+	assert_int_equal(paas(f, NULL, "config:set", "GREETING=hi there",
+	    "-a", "conf", NULL), 0);
+	assert_non_null(strstr(f->err.p, "done, v2"));
+	assert_int_equal(paas(f, "A=1\nexport B=\"x y\" # note\n# c\n",
+	    "config:set", "-a", "conf", NULL), 0);
+	assert_non_null(strstr(f->err.p, "done, v3"));
+	assert_int_equal(paas(f, NULL, "config:get", "B", "-a", "conf", NULL),
+	    0);
+	assert_string_equal(f->out.p, "x y\n");
+	assert_int_equal(paas(f, NULL, "config:unset", "A", "-a", "conf",
+	    NULL), 0);
+	assert_non_null(strstr(f->err.p, "v4"));
+	assert_int_equal(paas(f, NULL, "releases", "-a", "conf", NULL), 0);
+	assert_non_null(strstr(f->out.p, "Current: v4"));
+	assert_non_null(strstr(f->out.p, "Unset A config vars"));
+	assert_int_equal(paas(f, NULL, "rollback", "v2", "-a", "conf", NULL),
+	    0);
+	assert_int_equal(paas(f, NULL, "config", "-a", "conf", "--json",
+	    NULL), 0);
+	assert_non_null(strstr(f->out.p, "\"GREETING\": \"hi there\""));
+	assert_null(strstr(f->out.p, "\"B\""));
+}
+
+static void
+test_bad_input_changes_nothing(void **state)
+{
+	struct fixture	*f = *state;
+	struct buf	 before = BUF_INIT;
+	char		 tok[200];
+	char		*env[3];
+	char		*argv[6];
+
+	assert_int_equal(paas(f, NULL, "apps:create", "same", NULL), 0);
+	assert_int_equal(paas(f, NULL, "releases", "-a", "same", "--json",
+	    NULL), 0);
+	buf_add(&before, f->out.p, f->out.len);
+	assert_int_equal(paas(f, NULL, "apps:create", "Bad_Name", NULL), 1);
+	assert_int_equal(paas(f, NULL, "config:set", "1BAD=x", "-a", "same",
+	    NULL), 1);
+	assert_int_equal(paas(f, NULL, "config:set", "PAAS_X=x", "-a", "same",
+	    NULL), 1);
+	assert_int_equal(paas(f, "NOEQUALS\n", "config:set", "-a", "same",
+	    NULL), 1);
+	assert_non_null(strstr(f->err.p, "line 1"));
+	assert_int_equal(paas(f, NULL, "ps:scale", "web=101", "-a", "same",
+	    NULL), 1);
+	assert_int_equal(paas(f, NULL, "ps:scale", "Web=1", "-a", "same",
+	    NULL), 1);
+	assert_int_equal(paas(f, NULL, "ps:resize", "web=huge", "-a", "same",
+	    NULL), 1);
+	assert_int_equal(paas(f, NULL, "domains:add", "bad_host", "-a", "same",
+	    NULL), 1);
+	assert_int_equal(paas(f, NULL, "config", "-a", "nope-app", NULL), 1);
+	assert_non_null(strstr(f->err.p, "not found"));
+	assert_int_equal(paas(f, NULL, "releases:info", "v99", "-a", "same",
+	    NULL), 1);
+	assert_int_equal(paas(f, NULL, "no:such", NULL), 2);
+	assert_int_equal(paas(f, NULL, "config:get", "-a", "same", NULL), 2);
+	/* over TCP: no token, then a wrong one */
+	snprintf(tok, sizeof(tok), "PAAS_API=http://127.0.0.1:%d",
+	    f->d.api_port);
+	env[0] = tok;
+	env[1] = "PAAS_TOKEN=wrong";
+	env[2] = NULL;
+	argv[0] = f->paas;
+	argv[1] = "apps";
+	argv[2] = NULL;
+	assert_int_equal(harness_run(argv, env, NULL, &f->out, &f->err), 1);
+	assert_non_null(strstr(f->err.p, "token"));
+	env[1] = "PAAS_TOKEN=";
+	assert_int_equal(harness_run(argv, env, NULL, &f->out, &f->err), 1);
+	assert_int_equal(paas(f, NULL, "releases", "-a", "same", "--json",
+	    NULL), 0);
+	assert_string_equal(before.p, f->out.p);
+	buf_release(&before);
+}
+
+static void
+test_two_clis_racing(void **state)
+{
+	struct fixture	*f = *state;
+	pid_t		 kids[2];
+	int		 i, k, st;
+	char		 kv[32];
+
+	assert_int_equal(paas(f, NULL, "apps:create", "race", NULL), 0);
+	for (k = 0; k < 2; k++) {
+		kids[k] = fork();
+		if (kids[k] == 0) {
+			int bad = 0;
+
+			for (i = 0; i < 15; i++) {
+				snprintf(kv, sizeof(kv), "K%d_%d=v", k, i);
+				bad |= paas(f, NULL, "config:set", kv, "-a",
+				    "race", NULL);
+			}
+			_exit(bad);
+		}
+	}
+	for (k = 0; k < 2; k++) {
+		assert_int_equal(waitpid(kids[k], &st, 0), kids[k]);
+		assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	}
+	assert_int_equal(paas(f, NULL, "releases", "-a", "race", NULL), 0);
+	assert_non_null(strstr(f->out.p, "Current: v31"));
+	assert_int_equal(paas(f, NULL, "config", "-a", "race", "--json", NULL),
+	    0);
+	assert_non_null(strstr(f->out.p, "\"K0_14\""));
+	assert_non_null(strstr(f->out.p, "\"K1_14\""));
+}
+
+static int
+sh(const char *dir, const char *script)
+{
+	char	*argv[] = { "/bin/sh", "-ec", (char *)script, NULL };
+	char	 cd[600], *env[2];
+	struct buf out = BUF_INIT, err = BUF_INIT;
+	int	 rc;
+
+	snprintf(cd, sizeof(cd), "PWD=%s", dir);
+	env[0] = cd;
+	env[1] = NULL;
+	rc = harness_run(argv, env, NULL, &out, &err);
+	if (rc != 0)
+		print_error("sh: %s\n%s%s", script, out.p, err.p);
+	buf_release(&out);
+	buf_release(&err);
+	return rc;
+}
+
+static void
+test_git_remote_and_push(void **state)
+{
+	struct fixture	*f = *state;
+	char		 work[128], script[2048];
+
+	assert_int_equal(paas(f, NULL, "apps:create", "pushy", NULL), 0);
+	harness_tmpdir(work, sizeof(work), "repo");
+	snprintf(script, sizeof(script),
+	    "cd %s && git init -q -b main . && echo 'web: ./run' > Procfile && "
+	    "git add Procfile && git -c user.email=t@t -c user.name=t "
+	    "commit -qm one && "
+	    "PAAS_API=http://127.0.0.1:%d PAAS_TOKEN=%s %s git:remote -a pushy"
+	    " && git remote get-url paas | grep -q '/pushy.git$' && "
+	    "PAAS_API=http://127.0.0.1:%d PAAS_TOKEN=%s "
+	    "GIT_TERMINAL_PROMPT=0 git push -q paas main 2>&1 && "
+	    "test \"$(git --git-dir=%s/repos/pushy.git rev-parse main)\" = "
+	    "\"$(git rev-parse HEAD)\"",
+	    work, f->d.api_port, f->d.token, f->paas, f->d.api_port,
+	    f->d.token, f->d.data);
+	assert_int_equal(sh(work, script), 0);
+	/* other branches are refused, the ref does not move */
+	snprintf(script, sizeof(script), "cd %s && "
+	    "PAAS_API=http://127.0.0.1:%d PAAS_TOKEN=%s GIT_TERMINAL_PROMPT=0 "
+	    "git push -q paas main:other 2>/dev/null || true; "
+	    "! git --git-dir=%s/repos/pushy.git rev-parse -q --verify other",
+	    work, f->d.api_port, f->d.token, f->d.data);
+	assert_int_equal(sh(work, script), 0);
+	/* a wrong token gets nothing, not even a prompt */
+	snprintf(script, sizeof(script), "cd %s && export GIT_TERMINAL_PROMPT=0 && "
+	    "! git push -q http://paas:wrong@127.0.0.1:%d/pushy.git main "
+	    "2>/dev/null", work, f->d.api_port);
+	assert_int_equal(sh(work, script), 0);
+	/* the owner can clone it back */
+	snprintf(script, sizeof(script), "cd %s && GIT_TERMINAL_PROMPT=0 "
+	    "git clone -q http://paas:%s@127.0.0.1:%d/pushy.git back && "
+	    "test -f back/Procfile", work, f->d.token, f->d.api_port);
+	assert_int_equal(sh(work, script), 0);
+	harness_rm_rf(work);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+		T(test_app_lifecycle),
+		T(test_config_makes_releases),
+		T(test_bad_input_changes_nothing),
+		T(test_two_clis_racing),
+		T(test_git_remote_and_push),
+	};
+
+	alarm(300);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
