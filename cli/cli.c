@@ -234,6 +234,10 @@ enum opt_id {
 	OPT_CONFIRM,
 	OPT_HELP,
 	OPT_VERSION,
+	OPT_NUM,
+	OPT_TAIL,
+	OPT_SOURCE,
+	OPT_DYNO,
 };
 
 static const struct opt {
@@ -248,6 +252,10 @@ static const struct opt {
 	{ "--confirm", NULL, 1, OPT_CONFIRM },
 	{ "--help", "-h", 0, OPT_HELP },
 	{ "--version", NULL, 0, OPT_VERSION },
+	{ "--num", "-n", 1, OPT_NUM },
+	{ "--tail", "-t", 0, OPT_TAIL },
+	{ "--source", NULL, 1, OPT_SOURCE },
+	{ "--dyno", NULL, 1, OPT_DYNO },
 };
 
 
@@ -293,6 +301,18 @@ opt_apply(struct cli *c, struct cli_args *a, enum opt_id id, const char *val)
 		break;
 	case OPT_VERSION:
 		a->version = 1;
+		break;
+	case OPT_NUM:
+		c->num = val;
+		break;
+	case OPT_TAIL:
+		c->tail = 1;
+		break;
+	case OPT_SOURCE:
+		c->source = val;
+		break;
+	case OPT_DYNO:
+		c->dyno = val;
 		break;
 	}
 }

@@ -33,6 +33,10 @@ struct cli {
 	int		 api_explicit;	/* api came from --api or PAAS_API */
 	const char	*app_flag;	/* -a/--app, NULL if absent */
 	const char	*confirm;	/* --confirm, NULL if absent */
+	const char	*num;		/* logs -n N, NULL if absent */
+	int		 tail;		/* logs -t */
+	const char	*source;	/* logs --source */
+	const char	*dyno;		/* logs --dyno */
 	int		 json;		/* --json */
 	const char	*self;		/* absolute path of this binary */
 	struct client	*client;	/* opened on first use */

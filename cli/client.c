@@ -317,3 +317,63 @@ out:
 	buf_release(&ans);
 	return rc;
 }
+
+struct stream_ctx {
+	struct client	*c;
+	client_chunk_cb	*cb;
+	void		*arg;
+	struct buf	 errbody;	/* the body of a non-2xx answer */
+};
+
+static size_t
+on_stream(char *p, size_t size, size_t n, void *arg)
+{
+	struct stream_ctx	*s = arg;
+	size_t			 total = size * n;
+	long			 status = 0;
+
+	curl_easy_getinfo(s->c->curl, CURLINFO_RESPONSE_CODE, &status);
+	if (status >= 200 && status <= 299)
+		return s->cb(s->arg, p, total) == 0 ? total : 0;
+	if (s->errbody.len + total > 65536)
+		return 0;
+	buf_add(&s->errbody, p, total);
+	return total;
+}
+
+int
+client_stream(struct client *c, const char *path, client_chunk_cb *cb,
+    void *arg, struct perr *err)
+{
+	struct curl_slist	*hdrs = NULL;
+	struct stream_ctx	 s;
+	struct buf		 url = BUF_INIT, unused = BUF_INIT;
+	char			 errbuf[CURL_ERROR_SIZE];
+	long			 status = 0;
+	CURLcode		 cc;
+	int			 rc = 0;
+
+	errbuf[0] = '\0';
+	s.c = c;
+	s.cb = cb;
+	s.arg = arg;
+	buf_init(&s.errbody);
+	buf_addf(&url, "%s%s", c->url.base, path);
+	hdrs = request_headers(c, 0);
+	request_setup(c, "GET", url.p, hdrs, NULL, errbuf, &unused);
+	/* a tail runs until the user stops it */
+	curl_easy_setopt(c->curl, CURLOPT_TIMEOUT, 0L);
+	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, on_stream);
+	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, &s);
+	cc = curl_easy_perform(c->curl);
+	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
+	if (status != 0 && (status < 200 || status > 299))
+		rc = client_error_map(status, s.errbody.p, s.errbody.len, err);
+	else if (cc != CURLE_OK && cc != CURLE_WRITE_ERROR)
+		rc = transport_error(c, cc, errbuf, err);
+	curl_slist_free_all(hdrs);
+	buf_release(&url);
+	buf_release(&unused);
+	buf_release(&s.errbody);
+	return rc;
+}

@@ -28,6 +28,7 @@ cli_cmd_fn	cmd_domains_remove;
 cli_cmd_fn	cmd_ps_scale;
 cli_cmd_fn	cmd_ps_resize;
 cli_cmd_fn	cmd_git_remote;
+cli_cmd_fn	cmd_logs;
 cli_cmd_fn	cmd_git_credentials;
 
 #endif

@@ -13,6 +13,7 @@
 
 #define CMD_JSON	0x01	/* honours --json */
 #define CMD_CONFIRM	0x02	/* takes --confirm NAME */
+#define CMD_LOGS	0x04	/* takes -n, -t, --source, --dyno */
 #define CMD_ANY		(-1)	/* no upper bound on arguments */
 
 struct cmd {
@@ -71,6 +72,9 @@ static const struct cmd cmds[] = {
 	{ "ps:resize", cmd_ps_resize, CMD_JSON, 0, CMD_ANY,
 	    "ps:resize [TYPE=SIZE]...",
 	    "set process sizes: basic, standard, performance (no args: show)" },
+	{ "logs", cmd_logs, CMD_LOGS, 0, 0,
+	    "logs [-n N] [-t] [--source app|router|paas] [--dyno DYNO]",
+	    "show the app's log stream (-t: keep streaming)" },
 	{ "git:remote", cmd_git_remote, 0, 0, 0, "git:remote -a APP",
 	    "add the git remote 'paas' and its credentials to this repo" },
 	{ "git:credentials", cmd_git_credentials, 0, 1, 1,
@@ -194,6 +198,10 @@ cmd_check(const struct cli *c, const struct cmd *cmd, int nargs,
 		return cli_usage(err, "'%s' has no --json output", cmd->name);
 	if (c->confirm != NULL && !(cmd->flags & CMD_CONFIRM))
 		return cli_usage(err, "'%s' takes no --confirm", cmd->name);
+	if ((c->num || c->tail || c->source || c->dyno) &&
+	    !(cmd->flags & CMD_LOGS))
+		return cli_usage(err, "'%s' takes no -n, -t, --source or "
+		    "--dyno", cmd->name);
 	if (nargs < cmd->min)
 		return cli_usage(err, "'%s' needs %s", cmd->name, cmd->min > 1 ?
 		    "more arguments" : "an argument");

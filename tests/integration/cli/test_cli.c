@@ -118,6 +118,18 @@ test_config_makes_releases(void **state)
 	assert_int_equal(paas(f, NULL, "releases", "-a", "conf", NULL), 0);
 	assert_non_null(strstr(f->out.p, "Current: v4"));
 	assert_non_null(strstr(f->out.p, "Unset A config vars"));
+	assert_int_equal(paas(f, NULL, "logs", "-n", "1", "-a", "conf", NULL),
+	    0);
+	assert_non_null(strstr(f->out.p, "paas[api]: Release v4 created"));
+	assert_null(strstr(f->out.p, "Release v3"));
+	assert_int_equal(paas(f, NULL, "logs", "--source", "paas", "--dyno",
+	    "api", "-a", "conf", NULL), 0);
+	assert_non_null(strstr(f->out.p, "Set GREETING config vars"));
+	assert_int_equal(paas(f, NULL, "logs", "--source", "nope", "-a", "conf",
+	    NULL), 2);
+	assert_int_equal(paas(f, NULL, "logs", "-n", "0", "-a", "conf", NULL),
+	    2);
+	assert_int_equal(paas(f, NULL, "config", "-t", "-a", "conf", NULL), 2);
 	assert_int_equal(paas(f, NULL, "rollback", "v2", "-a", "conf", NULL),
 	    0);
 	assert_int_equal(paas(f, NULL, "config", "-a", "conf", "--json",
