@@ -13,7 +13,7 @@ BIN	:= bin
 DEBS	:= build-essential pkg-config git libuv1-dev libsqlite3-dev \
 	   libjansson-dev libgit2-dev libcmocka-dev node-llhttp \
 	   libcurl4-openssl-dev libarchive-dev libyaml-dev libseccomp-dev \
-	   libssl-dev zlib1g-dev sqlite3 curl iproute2 procps psmisc
+	   libssl-dev zlib1g-dev sqlite3 curl iproute2 procps psmisc valgrind
 
 PKGS	:= libuv sqlite3 jansson libgit2 libcurl libarchive yaml-0.1 \
 	   libseccomp openssl zlib
@@ -164,7 +164,8 @@ BUILDPACKS_SRCS :=
 
 
 # ================================================================ targets
-.PHONY: all deps unit integration test run clean unit-bins integration-bins
+.PHONY: all deps unit integration test run clean unit-bins integration-bins \
+	valgrind
 
 # The platform with working defaults: data in /var/lib/paas, the API on
 # 127.0.0.1:7070 (and DATA/paasd.sock), apps at http://APP.localhost:7080
@@ -202,6 +203,11 @@ integration: integration-bins
 		    PAAS_SRC=$(CURDIR) ./$(B)/$$t || fail=1; done; \
 	if [ $$fail != 0 ]; then echo "integration tests FAILED"; fi; \
 	exit $$fail
+
+# the daemon's integration tests with paasd under valgrind's memcheck
+valgrind: integration-bins
+	PAAS_VALGRIND=1 $(MAKE) --no-print-directory integration \
+	    INTEGRATION="$(ITEST_DAEMON)"
 
 # test: deps, then everything; non-zero if anything failed
 test: deps

@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <glob.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -81,8 +82,8 @@ msleep(int ms)
 int
 harness_paasd_start(struct daemon_proc *d)
 {
-	char			 bin[512], api[64], port[16];
-	char			*argv[12];
+	char			 bin[512], api[64], port[16], vglog[400];
+	char			*argv[24];
 	posix_spawn_file_actions_t fa;
 	struct buf		 out = BUF_INIT;
 	int			 i, rc;
@@ -96,16 +97,27 @@ harness_paasd_start(struct daemon_proc *d)
 	snprintf(d->log, sizeof(d->log), "%s.log", d->data);
 	snprintf(api, sizeof(api), "tcp:127.0.0.1:%d", d->api_port);
 	snprintf(port, sizeof(port), "%d", d->http_port);
-	argv[0] = (char *)harness_bin("paasd", bin, sizeof(bin));
-	argv[1] = "--data-dir";
-	argv[2] = d->data;
-	argv[3] = "--api";
-	argv[4] = api;
-	argv[5] = "--http-port";
-	argv[6] = port;
-	argv[7] = "--domain";
-	argv[8] = "localhost";
-	argv[9] = NULL;
+	i = 0;
+	/* PAAS_VALGRIND=1: run paasd under memcheck; a leak fails the stop */
+	if (getenv("PAAS_VALGRIND")) {
+		snprintf(vglog, sizeof(vglog), "--log-file=%s.vg.%%p", d->data);
+		argv[i++] = "/usr/bin/valgrind";
+		argv[i++] = "-q";
+		argv[i++] = "--leak-check=full";
+		argv[i++] = "--errors-for-leak-kinds=definite,indirect";
+		argv[i++] = "--error-exitcode=99";
+		argv[i++] = vglog;
+	}
+	argv[i++] = (char *)harness_bin("paasd", bin, sizeof(bin));
+	argv[i++] = "--data-dir";
+	argv[i++] = d->data;
+	argv[i++] = "--api";
+	argv[i++] = api;
+	argv[i++] = "--http-port";
+	argv[i++] = port;
+	argv[i++] = "--domain";
+	argv[i++] = "localhost";
+	argv[i] = NULL;
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addopen(&fa, 2, d->log,
 	    O_WRONLY | O_CREAT | O_APPEND, 0644);
@@ -113,14 +125,14 @@ harness_paasd_start(struct daemon_proc *d)
 	posix_spawn_file_actions_destroy(&fa);
 	if (rc != 0)
 		return -rc;
-	for (i = 0; i < 500; i++) {
+	for (i = 0; i < 3000; i++) {
 		if (harness_http(0, d->sock, "GET", "/apps", NULL, NULL,
 		    &out) == 200)
 			break;
 		msleep(10);
 	}
 	buf_release(&out);
-	if (i == 500)
+	if (i == 3000)
 		return -ETIMEDOUT;
 	snprintf(bin, sizeof(bin), "%s/admin-token", d->data);
 	f = fopen(bin, "r");
@@ -142,7 +154,7 @@ harness_paasd_stop(struct daemon_proc *d)
 	if (d->pid <= 0)
 		return -1;
 	kill(d->pid, SIGTERM);
-	for (i = 0; i < 1000; i++) {
+	for (i = 0; i < 3000; i++) {
 		if (waitpid(d->pid, &st, WNOHANG) == d->pid) {
 			d->pid = 0;
 			return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
@@ -336,4 +348,36 @@ harness_run(char *const argv[], char *const env[], const char *in,
 	if (rc != 0)
 		return -1;
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+void
+harness_paasd_cleanup(struct daemon_proc *d)
+{
+	char	pattern[400];
+	glob_t	g;
+	size_t	i;
+
+	if (d->pid > 0)
+		harness_paasd_kill9(d);
+	harness_rm_rf(d->data);
+	unlink(d->log);
+	snprintf(pattern, sizeof(pattern), "%s.vg.*", d->data);
+	if (glob(pattern, 0, NULL, &g) == 0) {
+		for (i = 0; i < g.gl_pathc; i++) {
+			struct stat sb;
+
+			/* a non-empty memcheck log is worth showing */
+			if (stat(g.gl_pathv[i], &sb) == 0 && sb.st_size > 0) {
+				char	*argv[] = { "cat", g.gl_pathv[i], NULL };
+				pid_t	 pid;
+				int	 st;
+
+				if (posix_spawnp(&pid, "cat", NULL, NULL, argv,
+				    environ) == 0)
+					waitpid(pid, &st, 0);
+			}
+			unlink(g.gl_pathv[i]);
+		}
+		globfree(&g);
+	}
 }

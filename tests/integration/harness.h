@@ -30,6 +30,8 @@ int	harness_paasd_start(struct daemon_proc *d);
 /* SIGTERM and wait; returns the exit status (or -1). */
 int	harness_paasd_stop(struct daemon_proc *d);
 void	harness_paasd_kill9(struct daemon_proc *d);
+/* Kill if running, remove the data dir, its log and memcheck logs. */
+void	harness_paasd_cleanup(struct daemon_proc *d);
 /*
  * harness_http() sends one request (TCP to 127.0.0.1:port when port > 0,
  * else the unix socket at sock) and returns the status, the body in out.

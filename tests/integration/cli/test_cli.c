@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -47,8 +48,7 @@ teardown(void **state)
 
 	if (f->d.pid > 0)
 		assert_int_equal(harness_paasd_stop(&f->d), 0);
-	harness_rm_rf(f->d.data);
-	unlink(f->d.log);
+	harness_paasd_cleanup(&f->d);
 	buf_release(&f->out);
 	buf_release(&f->err);
 	free(f);
@@ -249,10 +249,12 @@ static void
 test_git_remote_and_push(void **state)
 {
 	struct fixture	*f = *state;
-	char		 work[128], script[2048];
+	char		 work[300], script[2048];
 
 	assert_int_equal(paas(f, NULL, "apps:create", "pushy", NULL), 0);
-	harness_tmpdir(work, sizeof(work), "repo");
+	/* inside the data dir, so teardown removes it, pass or fail */
+	snprintf(work, sizeof(work), "%s/work", f->d.data);
+	assert_int_equal(mkdir(work, 0700), 0);
 	snprintf(script, sizeof(script),
 	    "cd %s && git init -q -b main . && echo 'web: ./run' > Procfile && "
 	    "git add Procfile && git -c user.email=t@t -c user.name=t "
@@ -283,7 +285,6 @@ test_git_remote_and_push(void **state)
 	    "git clone -q http://paas:%s@127.0.0.1:%d/pushy.git back && "
 	    "test -f back/Procfile", work, f->d.token, f->d.api_port);
 	assert_int_equal(sh(work, script), 0);
-	harness_rm_rf(work);
 }
 
 int

@@ -49,10 +49,7 @@ teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	if (f->d.pid > 0)
-		harness_paasd_kill9(&f->d);
-	harness_rm_rf(f->d.data);
-	unlink(f->d.log);
+	harness_paasd_cleanup(&f->d);
 	free(f);
 	return 0;
 }
@@ -118,8 +115,8 @@ static void
 test_http_level_abuse(void **state)
 {
 	static const char *const bad[] = {
-		"GET /apps HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
-		    "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+		("GET /apps HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+		    "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"),
 		"GET /apps HTTP/1.1\r\nHost x\r\n\r\n",
 		"GET /apps HTTP/1.1\r\nHost: x\r\n folded\r\n\r\n",
 		"GARBAGE\r\n\r\n",
