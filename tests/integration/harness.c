@@ -117,6 +117,8 @@ harness_paasd_start(struct daemon_proc *d)
 	argv[i++] = port;
 	argv[i++] = "--domain";
 	argv[i++] = "localhost";
+	for (rc = 0; rc < 4 && d->extra[rc]; rc++)
+		argv[i++] = (char *)d->extra[rc];
 	argv[i] = NULL;
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addopen(&fa, 2, d->log,

@@ -19,6 +19,7 @@ struct daemon_proc {
 	int	api_port;	/* TCP API port */
 	int	http_port;
 	char	token[128];
+	const char *extra[4];	/* more paasd arguments, NULL-ended */
 };
 
 const char *harness_bin(const char *name, char *out, size_t outlen);

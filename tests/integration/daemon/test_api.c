@@ -373,6 +373,40 @@ test_logs_history_tail_and_router_lines(void **state)
 	assert_int_equal(harness_paasd_stop(&f->d), 0);
 }
 
+/* SIGHUP reopens --log-file (logrotate moved the old one away). */
+static void
+test_sighup_reopens_log(void **state)
+{
+	struct fixture	*f = *state;
+	char		 logf[400], moved[420];
+	struct buf	 text = BUF_INIT;
+	FILE		*in;
+	char		 line[512];
+	int		 i;
+
+	assert_int_equal(harness_paasd_stop(&f->d), 0);
+	snprintf(logf, sizeof(logf), "%s/paasd.log", f->d.data);
+	snprintf(moved, sizeof(moved), "%s.1", logf);
+	f->d.extra[0] = "--log-file";
+	f->d.extra[1] = logf;
+	assert_int_equal(harness_paasd_start(&f->d), 0);
+	assert_int_equal(rename(logf, moved), 0);
+	kill(f->d.pid, SIGHUP);
+	for (i = 0; i < 200 && access(logf, F_OK) != 0; i++)
+		usleep(10000);
+	assert_int_equal(api(f, "POST", "/apps", "{\"name\":\"after-hup\"}",
+	    NULL), 201);
+	assert_int_equal(harness_paasd_stop(&f->d), 0);
+	in = fopen(logf, "r");
+	assert_non_null(in);
+	while (fgets(line, sizeof(line), in))
+		buf_adds(&text, line);
+	fclose(in);
+	assert_non_null(strstr(text.p, "app=after-hup created"));
+	assert_non_null(strstr(text.p, "shutting down"));
+	buf_release(&text);
+}
+
 int
 main(void)
 {
@@ -385,6 +419,7 @@ main(void)
 		T(test_racing_clients_do_not_corrupt),
 		T(test_kill9_loses_no_acknowledged_write),
 		T(test_logs_history_tail_and_router_lines),
+		T(test_sighup_reopens_log),
 	};
 
 	alarm(300);
