@@ -95,7 +95,7 @@ $(addprefix $(B)/,$(UNIT_LIB)): $(B)/%: $(B)/%.o $(LIBPAAS) $(LLHTTP_A)
 # ---------------------------------------------------------------- daemon
 PAASD_SRCS := daemon/main.c daemon/api.c daemon/applog.c daemon/gitsrv.c \
 	      daemon/http.c daemon/model.c daemon/proc.c daemon/store.c \
-	      daemon/super.c
+	      daemon/routes.c daemon/super.c
 PROGS += paasd
 $(BIN)/paasd: $(call objs_of,$(PAASD_SRCS)) $(LIBPAAS) $(LLHTTP_A)
 	@mkdir -p $(@D)
@@ -103,7 +103,8 @@ $(BIN)/paasd: $(call objs_of,$(PAASD_SRCS)) $(LIBPAAS) $(LLHTTP_A)
 
 UNIT_DAEMON := tests/unit/daemon/test_store tests/unit/daemon/test_model \
 	       tests/unit/daemon/test_api tests/unit/daemon/test_applog \
-	       tests/unit/daemon/test_gitsrv tests/unit/daemon/test_super
+	       tests/unit/daemon/test_gitsrv tests/unit/daemon/test_super \
+	       tests/unit/daemon/test_routes
 UNIT_TESTS += $(UNIT_DAEMON)
 $(B)/tests/unit/daemon/%.o: ALL_CFLAGS += -Idaemon
 $(addprefix $(B)/,$(UNIT_DAEMON)): $(B)/%: $(B)/%.o \

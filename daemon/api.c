@@ -14,6 +14,7 @@
 #include "log.h"
 #include "model.h"
 #include "parse.h"
+#include "routes.h"
 #include "store.h"
 #include "valid.h"
 
@@ -82,6 +83,22 @@ reply_perr(struct api_call *c, const struct perr *err)
 		}
 	log_warnx("api %s %s: %s", c->req->method, c->req->path, err->msg);
 	reply_error(c, 500, "internal_error", err->msg);
+}
+
+/*
+ * The router's table follows every change of apps, domains and
+ * maintenance. A failure to write it is logged; the router keeps its
+ * last table, and the next change writes a whole new one.
+ */
+static void
+routes_update(struct paasd *pd)
+{
+	struct perr	err = PERR_INIT;
+	char		path[400];
+
+	snprintf(path, sizeof(path), "%s/router/routes.json", pd->data_dir);
+	if (routes_write(pd->store, path, NULL, 0, &err) != 0)
+		log_warnx("route table: %s", err.msg);
 }
 
 static int
@@ -210,6 +227,7 @@ apps_create(struct api_call *c)
 	applog_event(c->pd->applog, a.name, "api", "Release v1 created "
 	    "(Initial release)");
 	log_info("app=%s created uid=%d", a.name, a.uid);
+	routes_update(c->pd);
 	urls_of(c->pd, &u);
 	reply_json(c, 201, model_app_json(&a, &u));
 	return;
@@ -250,6 +268,7 @@ apps_patch(struct api_call *c)
 	log_info("app=%s maintenance=%s", c->params[0], on ? "on" : "off");
 	applog_event(c->pd->applog, c->params[0], "api", "Maintenance mode %s",
 	    on ? "enabled" : "disabled");
+	routes_update(c->pd);
 	apps_info(c);
 }
 
@@ -273,6 +292,7 @@ apps_destroy(struct api_call *c)
 	path_of(c->pd, path, sizeof(path), "cache", a.name, "");
 	rm_tree(path);
 	log_info("app=%s destroyed", a.name);
+	routes_update(c->pd);
 	urls_of(c->pd, &u);
 	reply_json(c, 200, model_app_json(&a, &u));
 }
@@ -546,6 +566,9 @@ domains_add(struct api_call *c)
 		return;
 	}
 	log_info("app=%s domain added host=%s", c->params[0], d.hostname);
+	applog_event(c->pd->applog, c->params[0], "api", "Domain %s added",
+	    d.hostname);
+	routes_update(c->pd);
 	reply_json(c, 201, model_domain_json(&d));
 }
 
@@ -574,6 +597,9 @@ domains_remove(struct api_call *c)
 	    &err) != 0)
 		goto fail;
 	log_info("app=%s domain removed host=%s", c->params[0], d.hostname);
+	applog_event(c->pd->applog, c->params[0], "api", "Domain %s removed",
+	    d.hostname);
+	routes_update(c->pd);
 	reply_json(c, 200, model_domain_json(&d));
 	return;
 fail:

@@ -20,6 +20,7 @@
 #include "paasd.h"
 #include "parse.h"
 #include "proc.h"
+#include "routes.h"
 #include "store.h"
 #include "valid.h"
 
@@ -311,6 +312,9 @@ main(int argc, char **argv)
 	snprintf(dbpath, sizeof(dbpath), "%s/router/log.sock", pd.data_dir);
 	if ((rc = applog_listen_router(pd.applog, dbpath)) != 0)
 		fatalx("listen on %s: %s", dbpath, strerror(-rc));
+	snprintf(dbpath, sizeof(dbpath), "%s/router/routes.json", pd.data_dir);
+	if (routes_write(pd.store, dbpath, NULL, 0, &err) != 0)
+		log_warnx("route table: %s", err.msg);
 	if ((rc = gitsrv_install_hooks(pd.data_dir)) != 0)
 		fatalx("install git hooks: %s", strerror(-rc));
 	if ((rc = proc_init(loop)) != 0)
