@@ -287,6 +287,89 @@ test_git_remote_and_push(void **state)
 	assert_int_equal(sh(work, script), 0);
 }
 
+/*
+ * Trees git's fsck refuses: each push is rejected and, thanks to git's
+ * quarantine, leaves no object behind in the app's repository.
+ */
+static void
+test_fsck_rejects_hostile_trees(void **state)
+{
+	static const char *const trees[] = {
+		/* .GIT/config: a second .git dir on case-insensitive disks */
+		"T1=$(printf '100644 blob %s\\tconfig\\n' $B | git mktree); "
+		    "printf '040000 tree %s\\t.GIT\\n' $T1 | git mktree",
+		/* a '..' entry */
+		"printf '100644 blob %s\\t..\\n' $B | git mktree",
+		/* a submodule whose name climbs out of .git/modules */
+		"M=$(printf '[submodule \"../../x\"]\\n\\tpath = x\\n\\t"
+		    "url = http://127.0.0.1:1/x\\n' | git hash-object -w --stdin);"
+		    " printf '100644 blob %s\\t.gitmodules\\n' $M | git mktree",
+	};
+	struct fixture	*f = *state;
+	char		 work[300], script[4096];
+	size_t		 i;
+
+	assert_int_equal(paas(f, NULL, "apps:create", "fscked", NULL), 0);
+	snprintf(work, sizeof(work), "%s/work", f->d.data);
+	assert_int_equal(mkdir(work, 0700), 0);
+	for (i = 0; i < sizeof(trees) / sizeof(trees[0]); i++) {
+		snprintf(script, sizeof(script), "cd %s && rm -rf r && "
+		    "git init -q -b main r && cd r && "
+		    "B=$(echo x | git hash-object -w --stdin) && "
+		    "T=$(%s) && C=$(git -c user.email=t@t -c user.name=t "
+		    "commit-tree $T -m evil) && git update-ref refs/heads/main $C"
+		    " && export GIT_TERMINAL_PROMPT=0 && "
+		    "! git push -q http://paas:%s@127.0.0.1:%d/fscked.git main "
+		    "2>/dev/null && "
+		    "test -z \"$(find %s/repos/fscked.git/objects -type f "
+		    "! -path '*/info/*')\" && "
+		    "! git --git-dir=%s/repos/fscked.git rev-parse -q --verify "
+		    "refs/heads/main", work, trees[i], f->d.token,
+		    f->d.api_port, f->d.data, f->d.data);
+		if (sh(work, script) != 0)
+			fail_msg("hostile tree %zu was accepted", i);
+	}
+	/* control: the same way of pushing works for a harmless tree */
+	snprintf(script, sizeof(script), "cd %s && rm -rf r && "
+	    "git init -q -b main r && cd r && "
+	    "B=$(echo x | git hash-object -w --stdin) && "
+	    "T=$(printf '100644 blob %%s\\tfile\\n' $B | git mktree) && "
+	    "C=$(git -c user.email=t@t -c user.name=t commit-tree $T -m ok) && "
+	    "git update-ref refs/heads/main $C && export GIT_TERMINAL_PROMPT=0 "
+	    "&& git push -q http://paas:%s@127.0.0.1:%d/fscked.git main && "
+	    "test \"$(git --git-dir=%s/repos/fscked.git rev-parse main)\" = $C",
+	    work, f->d.token, f->d.api_port, f->d.data);
+	assert_int_equal(sh(work, script), 0);
+}
+
+/* Ten wrong passwords from one address in a minute, then 429. */
+static void
+test_auth_failures_are_rate_limited(void **state)
+{
+	struct fixture	*f = *state;
+	struct buf	 b = BUF_INIT;
+	char		 req[512];
+	int		 i, st = 0, n;
+
+	assert_int_equal(paas(f, NULL, "apps:create", "limited", NULL), 0);
+	n = snprintf(req, sizeof(req), "GET /limited.git/info/refs?service="
+	    "git-receive-pack HTTP/1.1\r\nHost: x\r\nAuthorization: Basic "
+	    "cGFhczp3cm9uZw==\r\n\r\n");
+	for (i = 0; i < 10; i++)
+		assert_int_equal(harness_http_raw(f->d.api_port, req, (size_t)n,
+		    &b), 401);
+	st = harness_http_raw(f->d.api_port, req, (size_t)n, &b);
+	assert_int_equal(st, 429);
+	/* even the right token waits out the minute from that address */
+	assert_int_equal(harness_http(f->d.api_port, NULL, "GET",
+	    "/limited.git/info/refs?service=git-receive-pack", f->d.token,
+	    NULL, &b), 429);
+	/* the JSON API is not affected */
+	assert_int_equal(harness_http(f->d.api_port, NULL, "GET", "/apps",
+	    f->d.token, NULL, &b), 200);
+	buf_release(&b);
+}
+
 int
 main(void)
 {
@@ -297,6 +380,8 @@ main(void)
 		T(test_bad_input_changes_nothing),
 		T(test_two_clis_racing),
 		T(test_git_remote_and_push),
+		T(test_fsck_rejects_hostile_trees),
+		T(test_auth_failures_are_rate_limited),
 	};
 
 	alarm(300);
