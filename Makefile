@@ -13,7 +13,8 @@ BIN	:= bin
 DEBS	:= build-essential pkg-config git libuv1-dev libsqlite3-dev \
 	   libjansson-dev libgit2-dev libcmocka-dev node-llhttp \
 	   libcurl4-openssl-dev libarchive-dev libyaml-dev libseccomp-dev \
-	   libssl-dev zlib1g-dev sqlite3 curl iproute2 procps psmisc valgrind
+	   libssl-dev zlib1g-dev sqlite3 curl iproute2 procps psmisc valgrind \
+	   openssh-client openssh-server
 
 PKGS	:= libuv sqlite3 jansson libgit2 libcurl libarchive yaml-0.1 \
 	   libseccomp openssl zlib
@@ -78,7 +79,7 @@ $(B)/%.o: %.c
 
 # ---------------------------------------------------------------- lib
 LIB_SRCS := lib/buf.c lib/slice.c lib/perr.c lib/log.c lib/parse.c \
-	    lib/valid.c
+	    lib/valid.c lib/gitcmd.c
 LIBPAAS := $(B)/libpaas.a
 
 $(LIBPAAS): $(call objs_of,$(LIB_SRCS))
@@ -95,16 +96,23 @@ $(addprefix $(B)/,$(UNIT_LIB)): $(B)/%: $(B)/%.o $(LIBPAAS) $(LLHTTP_A)
 # ---------------------------------------------------------------- daemon
 PAASD_SRCS := daemon/main.c daemon/api.c daemon/applog.c daemon/gitsrv.c \
 	      daemon/http.c daemon/model.c daemon/proc.c daemon/store.c \
-	      daemon/routes.c daemon/super.c
+	      daemon/routes.c daemon/sshkeys.c daemon/super.c
 PROGS += paasd
 $(BIN)/paasd: $(call objs_of,$(PAASD_SRCS)) $(LIBPAAS) $(LLHTTP_A)
+	@mkdir -p $(@D)
+	$(link)
+
+# the forced command of SSH keys
+GITSHELL_SRCS := daemon/gitshell.c daemon/sshkeys.c
+PROGS += paas-git-shell
+$(BIN)/paas-git-shell: $(call objs_of,$(GITSHELL_SRCS)) $(LIBPAAS)
 	@mkdir -p $(@D)
 	$(link)
 
 UNIT_DAEMON := tests/unit/daemon/test_store tests/unit/daemon/test_model \
 	       tests/unit/daemon/test_api tests/unit/daemon/test_applog \
 	       tests/unit/daemon/test_gitsrv tests/unit/daemon/test_super \
-	       tests/unit/daemon/test_routes
+	       tests/unit/daemon/test_routes tests/unit/daemon/test_sshkeys
 UNIT_TESTS += $(UNIT_DAEMON)
 $(B)/tests/unit/daemon/%.o: ALL_CFLAGS += -Idaemon
 $(addprefix $(B)/,$(UNIT_DAEMON)): $(B)/%: $(B)/%.o \
@@ -124,7 +132,8 @@ $(B)/tests/integration/%.o: ALL_CFLAGS += -Itests/integration
 # ---------------------------------------------------------------- cli
 PAAS_SRCS := cli/main.c cli/cli.c cli/client.c cli/out.c cli/env.c \
 	     cli/args.c cli/cmd_apps.c cli/cmd_config.c cli/cmd_releases.c \
-	     cli/cmd_domains.c cli/cmd_ps.c cli/cmd_git.c cli/cmd_logs.c
+	     cli/cmd_domains.c cli/cmd_ps.c cli/cmd_git.c cli/cmd_logs.c \
+	     cli/cmd_keys.c
 PROGS += paas
 
 $(BIN)/paas: $(call objs_of,$(PAAS_SRCS)) $(LIBPAAS) $(LLHTTP_A)

@@ -1,8 +1,10 @@
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <git2.h>
@@ -15,6 +17,7 @@
 #include "model.h"
 #include "parse.h"
 #include "routes.h"
+#include "sshkeys.h"
 #include "store.h"
 #include "valid.h"
 
@@ -606,6 +609,148 @@ fail:
 	reply_perr(c, &err);
 }
 
+/* ---------------------------------------------------------------- keys */
+
+/*
+ * DATA/ssh/authorized_keys follows the keys table, written whole and
+ * renamed into place. sshd reads it (AuthorizedKeysFile); each line's
+ * forced command is paas-git-shell.
+ */
+static int
+keys_write(struct paasd *pd, struct perr *err)
+{
+	struct store_key	*k = NULL;
+	struct buf		 text = BUF_INIT;
+	char			 dir[400], path[420], tmp[430], shell[300];
+	char			 line[SSHKEYS_LINE_MAX + 1024];
+	size_t			 n = 0, i;
+	int			 rc, fd;
+
+	snprintf(dir, sizeof(dir), "%s/ssh", pd->data_dir);
+	snprintf(path, sizeof(path), "%s/authorized_keys", dir);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	snprintf(shell, sizeof(shell), "%s/paas-git-shell", pd->bin_dir);
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+		return perr_set(err, -errno, "mkdir %s: %s", dir,
+		    strerror(errno));
+	if ((rc = store_key_list(pd->store, &k, &n, err)) != 0)
+		return rc;
+	buf_adds(&text, "# written by paasd from its keys; do not edit\n");
+	for (i = 0; i < n && rc == 0; i++) {
+		rc = sshkeys_line(line, sizeof(line), shell, pd->data_dir,
+		    k[i].id, k[i].type, k[i].blob);
+		if (rc)
+			perr_set(err, rc, "paths unusable in a forced command: "
+			    "%s, %s", shell, pd->data_dir);
+		else
+			buf_addf(&text, "%s %s\n", line, k[i].comment);
+	}
+	for (i = 0; i < n; i++)
+		store_key_release(&k[i]);
+	free(k);
+	if (rc == 0) {
+		fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
+		    O_NOFOLLOW, 0600);
+		if (fd < 0 || write(fd, text.p, text.len) != (ssize_t)text.len ||
+		    fsync(fd) != 0 || rename(tmp, path) != 0)
+			rc = perr_set(err, -EIO, "write %s: %s", path,
+			    strerror(errno));
+		if (fd >= 0)
+			close(fd);
+	}
+	buf_release(&text);
+	return rc;
+}
+
+static json_t *
+key_json(const struct store_key *k)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", k->id,
+	    "fingerprint", k->fingerprint, "type", k->type,
+	    "comment", k->comment, "created_at", k->created_at);
+}
+
+static void
+keys_list(struct api_call *c)
+{
+	struct perr		 err = PERR_INIT;
+	struct store_key	*k = NULL;
+	size_t			 n = 0, i;
+	json_t			*arr;
+
+	if (store_key_list(c->pd->store, &k, &n, &err) != 0) {
+		reply_perr(c, &err);
+		return;
+	}
+	arr = json_array();
+	for (i = 0; i < n; i++) {
+		json_array_append_new(arr, key_json(&k[i]));
+		store_key_release(&k[i]);
+	}
+	free(k);
+	reply_json(c, 200, arr);
+}
+
+static void
+keys_add(struct api_call *c)
+{
+	struct perr		 err = PERR_INIT;
+	struct store_key	 k;
+	struct sshkey		*sk;
+	json_error_t		 je;
+	json_t			*o = NULL;
+	const char		*line;
+	size_t			 len;
+
+	sk = calloc(1, sizeof(*sk));
+	if (sk == NULL)
+		abort();
+	o = json_loadb(c->req->body, c->req->bodylen, JSON_REJECT_DUPLICATES,
+	    &je);
+	if (o == NULL || json_unpack_ex(o, &je, JSON_STRICT, "{s:s%}",
+	    "public_key", &line, &len) != 0) {
+		perr_set(&err, -EBADMSG, "invalid request: %s", je.text);
+		goto fail;
+	}
+	if (sshkeys_parse(line, len, sk, &err) != 0 ||
+	    store_key_add(c->pd->store, sk->fingerprint, sk->type, sk->blob,
+	    sk->comment, &k, &err) != 0)
+		goto fail;
+	if (keys_write(c->pd, &err) != 0) {
+		struct store_key gone;
+
+		if (store_key_remove(c->pd->store, k.id, &gone, NULL) == 0)
+			store_key_release(&gone);
+		goto fail;
+	}
+	log_info("ssh key added fingerprint=%s", k.fingerprint);
+	reply_json(c, 201, key_json(&k));
+	json_decref(o);
+	free(sk);
+	return;
+fail:
+	json_decref(o);
+	free(sk);
+	reply_perr(c, &err);
+}
+
+static void
+keys_remove(struct api_call *c)
+{
+	struct perr		err = PERR_INIT;
+	struct store_key	k;
+
+	if (store_key_remove(c->pd->store, c->params[0], &k, &err) != 0) {
+		reply_perr(c, &err);
+		return;
+	}
+	if (keys_write(c->pd, &err) != 0)
+		log_warnx("ssh keys: %s", err.msg);
+	log_info("ssh key removed fingerprint=%s", k.fingerprint);
+	reply_json(c, 200, key_json(&k));
+	store_key_release(&k);
+}
+
 static int hexval(char);
 
 /* ---------------------------------------------------------------- logs */
@@ -770,6 +915,9 @@ static const struct api_route routes[] = {
 	{ "POST",	"/apps/{}/domains",			domains_add },
 	{ "DELETE",	"/apps/{}/domains/{}",			domains_remove },
 	{ "GET",	"/apps/{}/logs",			logs_get },
+	{ "GET",	"/keys",				keys_list },
+	{ "POST",	"/keys",				keys_add },
+	{ "DELETE",	"/keys/{}",				keys_remove },
 };
 
 static int

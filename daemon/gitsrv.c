@@ -14,6 +14,7 @@
 #include <uv.h>
 #include <zlib.h>
 
+#include "gitcmd.h"
 #include "gitsrv.h"
 #include "log.h"
 #include "proc.h"
@@ -22,7 +23,6 @@
 
 #define GITSRV_QUEUE_HIGH	(1024 * 1024)	/* pause the client above */
 #define GITSRV_FAIL_SLOTS	64
-#define GITSRV_GIT		"/usr/bin/git"
 
 struct gitreq {
 	struct paasd		*pd;
@@ -379,53 +379,18 @@ on_body_end(void *arg)
 static int
 spawn_git(struct gitreq *g, const char *service, int advertise)
 {
-	char	 repo[512], hooks[512], maxin[64], hookcfg[600], app[64];
-	char	 data[300];
-	char	*argv[24], *envp[10];
-	int	 i = 0, rc;
-	struct proc_opts o;
+	struct proc_opts	o;
+	struct gitcmd		cmd;
+	int			rc;
 
-	snprintf(repo, sizeof(repo), "%s/repos/%s.git", g->pd->data_dir,
-	    g->app);
-	snprintf(hooks, sizeof(hooks), "%s/hooks", g->pd->data_dir);
-	snprintf(hookcfg, sizeof(hookcfg), "core.hooksPath=%s", hooks);
-	snprintf(maxin, sizeof(maxin), "receive.maxInputSize=%d",
-	    GITSRV_PACK_MAX_BYTES);
-	snprintf(app, sizeof(app), "PAAS_APP=%s", g->app);
-	snprintf(data, sizeof(data), "PAAS_DATA=%s", g->pd->data_dir);
-	argv[i++] = GITSRV_GIT;
-	argv[i++] = "-c";
-	argv[i++] = "receive.fsckObjects=true";
-	argv[i++] = "-c";
-	argv[i++] = "transfer.fsckObjects=true";
-	argv[i++] = "-c";
-	argv[i++] = maxin;
-	argv[i++] = "-c";
-	argv[i++] = "receive.denyDeletes=true";
-	argv[i++] = "-c";
-	argv[i++] = "receive.denyNonFastForwards=false";
-	argv[i++] = "-c";
-	argv[i++] = hookcfg;
-	argv[i++] = "-c";
-	argv[i++] = "uploadpack.allowFilter=false";
-	argv[i++] = (char *)service;
-	argv[i++] = "--stateless-rpc";
-	if (advertise)
-		argv[i++] = "--advertise-refs";
-	argv[i++] = "--end-of-options";
-	argv[i++] = repo;
-	argv[i] = NULL;
-	envp[0] = "PATH=/usr/local/bin:/usr/bin:/bin";
-	envp[1] = "HOME=/nonexistent";
-	envp[2] = "GIT_CONFIG_NOSYSTEM=1";
-	envp[3] = "GIT_CONFIG_GLOBAL=/dev/null";
-	envp[4] = "PAAS_DEPLOY_BRANCH=main";
-	envp[5] = app;
-	envp[6] = data;
-	envp[7] = NULL;
+	rc = gitcmd_init(&cmd, g->pd->data_dir, g->app,
+	    strcmp(service, "receive-pack") == 0 ? GITCMD_RECEIVE :
+	    GITCMD_UPLOAD, 1, advertise);
+	if (rc != 0)
+		return rc;
 	memset(&o, 0, sizeof(o));
-	o.argv = argv;
-	o.envp = envp;
+	o.argv = cmd.argv;
+	o.envp = cmd.envp;
 	o.on_stdout = on_git_stdout;
 	o.on_stderr = on_git_stderr;
 	o.on_exit = on_git_exit;

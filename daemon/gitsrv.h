@@ -15,7 +15,6 @@
  * --end-of-options.
  */
 #define GITSRV_PUSH_MAX_BYTES	(1024LL * 1024 * 1024)	/* after inflation */
-#define GITSRV_PACK_MAX_BYTES	(256 * 1024 * 1024)	/* receive.maxInputSize */
 #define GITSRV_TIMEOUT_MS	(10 * 60 * 1000)
 #define GITSRV_FAILS_MAX	10	/* auth failures per address per minute */
 

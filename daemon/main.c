@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -219,6 +220,26 @@ token_init(const char *dir, char *token)
 	log_info("created admin token in %s", path);
 }
 
+/* The directory of our own executable: paas-git-shell lives there too. */
+static void
+bin_dir_init(char *out, size_t outlen)
+{
+	char	exe[PATH_MAX];
+	ssize_t	n;
+	char	*slash;
+
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		fatal("readlink /proc/self/exe");
+	exe[n] = '\0';
+	slash = strrchr(exe, '/');
+	if (slash)
+		*slash = '\0';
+	if (strlen(exe) >= outlen)
+		fatalx("install path too long: %s", exe);
+	memcpy(out, exe, strlen(exe) + 1);
+}
+
 static void
 on_signal_closed(uv_handle_t *h)
 {
@@ -301,6 +322,7 @@ main(int argc, char **argv)
 	snprintf(pd.data_dir, sizeof(pd.data_dir), "%s", o.data_dir);
 	snprintf(pd.domain, sizeof(pd.domain), "%s", o.domain);
 	pd.http_port = o.http_port;
+	bin_dir_init(pd.bin_dir, sizeof(pd.bin_dir));
 	data_dir_init(pd.data_dir);
 	token_init(pd.data_dir, pd.token);
 	snprintf(dbpath, sizeof(dbpath), "%s/paas.db", pd.data_dir);

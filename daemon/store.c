@@ -62,6 +62,14 @@ const char *const store_migrations[] = {
 	"ALTER TABLE apps ADD COLUMN uid INTEGER;"
 	"UPDATE apps SET uid = " "200000" " + rowid;"
 	"CREATE UNIQUE INDEX apps_uid ON apps(uid);",
+	/* 3 -> 4: SSH keys for git push over ssh */
+	"CREATE TABLE ssh_keys ("
+	"  id TEXT PRIMARY KEY,"
+	"  fingerprint TEXT NOT NULL UNIQUE,"
+	"  type TEXT NOT NULL,"
+	"  blob TEXT NOT NULL,"
+	"  comment TEXT NOT NULL,"
+	"  created_at TEXT NOT NULL);",
 };
 const int store_schema_latest =
     (int)(sizeof(store_migrations) / sizeof(store_migrations[0]));
@@ -1112,5 +1120,122 @@ store_domain_remove(struct store *st, const char *app, const char *host,
 		rc = app_touch(st, a.id, err);
 out:
 	sqlite3_finalize(q);
+	return tx_end(st, rc, err);
+}
+
+/* ---------------------------------------------------------------- keys */
+
+static void
+key_row(sqlite3_stmt *q, struct store_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	col_copy(k->id, sizeof(k->id), q, 0);
+	col_copy(k->fingerprint, sizeof(k->fingerprint), q, 1);
+	col_copy(k->type, sizeof(k->type), q, 2);
+	k->blob = col_dup(q, 3);
+	col_copy(k->comment, sizeof(k->comment), q, 4);
+	col_copy(k->created_at, sizeof(k->created_at), q, 5);
+}
+
+void
+store_key_release(struct store_key *k)
+{
+	free(k->blob);
+	k->blob = NULL;
+}
+
+int
+store_key_add(struct store *st, const char *fp, const char *type,
+    const char *blob, const char *comment, struct store_key *k,
+    struct perr *err)
+{
+	sqlite3_stmt	*q;
+	char		 id[STORE_ID_LEN + 1], now[STORE_TIME_LEN + 1];
+	int		 rc, step;
+
+	if ((rc = tx_begin(st, err)) != 0)
+		return rc;
+	store_uuid(id);
+	store_now(now);
+	q = prep(st, "INSERT INTO ssh_keys (id, fingerprint, type, blob, "
+	    "comment, created_at) VALUES (?, ?, ?, ?, ?, ?)", 6, id, fp, type,
+	    blob, comment, now);
+	if (q == NULL)
+		rc = db_fail(st, err, "add key");
+	else if ((step = sqlite3_step(q)) == SQLITE_CONSTRAINT)
+		rc = perr_set(err, -EEXIST, "key %s is already added", fp);
+	else if (step != SQLITE_DONE)
+		rc = db_fail(st, err, "add key");
+	sqlite3_finalize(q);
+	if (rc == 0) {
+		memset(k, 0, sizeof(*k));
+		snprintf(k->id, sizeof(k->id), "%s", id);
+		snprintf(k->fingerprint, sizeof(k->fingerprint), "%s", fp);
+		snprintf(k->type, sizeof(k->type), "%s", type);
+		snprintf(k->comment, sizeof(k->comment), "%s", comment);
+		snprintf(k->created_at, sizeof(k->created_at), "%s", now);
+	}
+	return tx_end(st, rc, err);
+}
+
+int
+store_key_list(struct store *st, struct store_key **out, size_t *n,
+    struct perr *err)
+{
+	sqlite3_stmt		*q;
+	struct store_key	*v = NULL;
+	size_t			 len = 0;
+	int			 step;
+
+	q = prep(st, "SELECT id, fingerprint, type, blob, comment, created_at "
+	    "FROM ssh_keys ORDER BY created_at, id", 0);
+	if (q == NULL)
+		return db_fail(st, err, "list keys");
+	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+		struct store_key *nv = realloc(v, (len + 1) * sizeof(*v));
+
+		if (nv == NULL)
+			abort();
+		v = nv;
+		key_row(q, &v[len++]);
+	}
+	sqlite3_finalize(q);
+	if (step != SQLITE_DONE) {
+		while (len)
+			store_key_release(&v[--len]);
+		free(v);
+		return db_fail(st, err, "list keys");
+	}
+	*out = v;
+	*n = len;
+	return 0;
+}
+
+int
+store_key_remove(struct store *st, const char *id, struct store_key *k,
+    struct perr *err)
+{
+	sqlite3_stmt	*q;
+	int		 rc, step;
+
+	if ((rc = tx_begin(st, err)) != 0)
+		return rc;
+	q = prep(st, "SELECT id, fingerprint, type, blob, comment, created_at "
+	    "FROM ssh_keys WHERE id = ?", 1, id);
+	if (q == NULL)
+		rc = db_fail(st, err, "remove key");
+	else if ((step = sqlite3_step(q)) == SQLITE_ROW)
+		key_row(q, k);
+	else if (step == SQLITE_DONE)
+		rc = perr_set(err, -ENOENT, "key '%.40s' not found", id);
+	else
+		rc = db_fail(st, err, "remove key");
+	sqlite3_finalize(q);
+	if (rc == 0) {
+		rc = step_done(st, prep(st, "DELETE FROM ssh_keys WHERE id = ?",
+		    1, id), "remove key", err);
+		if (rc)
+			store_key_release(k);
+	}
 	return tx_end(st, rc, err);
 }

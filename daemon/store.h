@@ -133,6 +133,25 @@ int	store_domain_add(struct store *, const char *app, const char *host,
 int	store_domain_remove(struct store *, const char *app, const char *host,
 	    struct domain *, struct perr *);
 
+struct store_key {
+	char		 id[STORE_ID_LEN + 1];
+	char		 fingerprint[64];
+	char		 type[48];
+	char		*blob;		/* owned; NULL when not loaded */
+	char		 comment[256];
+	char		 created_at[STORE_TIME_LEN + 1];
+};
+
+int	store_key_add(struct store *, const char *fingerprint,
+	    const char *type, const char *blob, const char *comment,
+	    struct store_key *, struct perr *);
+/* *keys is malloc'd, oldest first; store_key_release() each, free(). */
+int	store_key_list(struct store *, struct store_key **keys, size_t *n,
+	    struct perr *);
+int	store_key_remove(struct store *, const char *id, struct store_key *,
+	    struct perr *);
+void	store_key_release(struct store_key *);
+
 /* store_now() writes the current UTC time in our format. */
 void	store_now(char out[STORE_TIME_LEN + 1]);
 /* store_uuid() writes a random version 4 UUID. */

@@ -20,6 +20,54 @@
 
 extern char **environ;
 
+#define TRACKED_MAX	16
+
+/* Children a test started, killed if the test dies on its alarm. */
+static volatile pid_t	tracked[TRACKED_MAX];
+
+void
+harness_track(pid_t pid)
+{
+	int i;
+
+	for (i = 0; i < TRACKED_MAX; i++)
+		if (tracked[i] == 0) {
+			tracked[i] = pid;
+			return;
+		}
+}
+
+void
+harness_untrack(pid_t pid)
+{
+	int i;
+
+	for (i = 0; i < TRACKED_MAX; i++)
+		if (tracked[i] == pid)
+			tracked[i] = 0;
+}
+
+static void
+on_alarm(int sig)
+{
+	static const char msg[] = "test timed out; killing its children\n";
+	int i;
+
+	(void)sig;
+	for (i = 0; i < TRACKED_MAX; i++)
+		if (tracked[i] > 0)
+			kill(tracked[i], SIGKILL);
+	(void)!write(2, msg, sizeof(msg) - 1);
+	_exit(124);
+}
+
+void
+harness_alarm(unsigned seconds)
+{
+	signal(SIGALRM, on_alarm);
+	alarm(seconds);
+}
+
 const char *
 harness_bin(const char *name, char *out, size_t outlen)
 {
@@ -127,6 +175,7 @@ harness_paasd_start(struct daemon_proc *d)
 	posix_spawn_file_actions_destroy(&fa);
 	if (rc != 0)
 		return -rc;
+	harness_track(d->pid);
 	for (i = 0; i < 3000; i++) {
 		if (harness_http(0, d->sock, "GET", "/apps", NULL, NULL,
 		    &out) == 200)
@@ -158,6 +207,7 @@ harness_paasd_stop(struct daemon_proc *d)
 	kill(d->pid, SIGTERM);
 	for (i = 0; i < 3000; i++) {
 		if (waitpid(d->pid, &st, WNOHANG) == d->pid) {
+			harness_untrack(d->pid);
 			d->pid = 0;
 			return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 		}
@@ -165,6 +215,7 @@ harness_paasd_stop(struct daemon_proc *d)
 	}
 	kill(d->pid, SIGKILL);
 	waitpid(d->pid, &st, 0);
+	harness_untrack(d->pid);
 	d->pid = 0;
 	return -1;
 }
@@ -178,6 +229,7 @@ harness_paasd_kill9(struct daemon_proc *d)
 		return;
 	kill(d->pid, SIGKILL);
 	waitpid(d->pid, &st, 0);
+	harness_untrack(d->pid);
 	d->pid = 0;
 }
 
@@ -382,4 +434,15 @@ harness_paasd_cleanup(struct daemon_proc *d)
 		}
 		globfree(&g);
 	}
+}
+
+int
+harness_port_open(int port)
+{
+	int fd = dial(port, NULL);
+
+	if (fd < 0)
+		return 0;
+	close(fd);
+	return 1;
 }

@@ -26,6 +26,16 @@ const char *harness_bin(const char *name, char *out, size_t outlen);
 void	harness_tmpdir(char *out, size_t outlen, const char *tag);
 void	harness_rm_rf(const char *path);
 int	harness_free_port(void);
+/*
+ * harness_alarm() arms alarm(); when it fires, every tracked child (the
+ * paasd the harness started, and whatever a test passes to
+ * harness_track()) is killed before the test exits with 124.
+ */
+void	harness_alarm(unsigned seconds);
+void	harness_track(pid_t);
+void	harness_untrack(pid_t);
+/* Does something accept TCP connections on 127.0.0.1:port? */
+int	harness_port_open(int port);
 /* Start paasd on d->data (created if needed); waits until it answers. */
 int	harness_paasd_start(struct daemon_proc *d);
 /* SIGTERM and wait; returns the exit status (or -1). */

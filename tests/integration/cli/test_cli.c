@@ -8,6 +8,9 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +23,8 @@
 
 struct fixture {
 	struct daemon_proc	 d;
+	pid_t			 sshd;		/* started by the ssh test */
+	int			 made_run_sshd;	/* we created /run/sshd */
 	char			 api[400];	/* PAAS_API=... */
 	char			 paas[512];
 	struct buf		 out, err;
@@ -45,6 +50,16 @@ static int
 teardown(void **state)
 {
 	struct fixture *f = *state;
+
+	if (f->sshd > 0) {
+		int st;
+
+		kill(f->sshd, SIGTERM);
+		waitpid(f->sshd, &st, 0);
+		harness_untrack(f->sshd);
+	}
+	if (f->made_run_sshd)
+		rmdir("/run/sshd");
 
 	if (f->d.pid > 0)
 		assert_int_equal(harness_paasd_stop(&f->d), 0);
@@ -370,6 +385,109 @@ test_auth_failures_are_rate_limited(void **state)
 	buf_release(&b);
 }
 
+static void
+start_sshd(struct fixture *f, const char *work, int port)
+{
+	char			 conf[400], log[400], pidf[400];
+	char			*argv[] = { "/usr/sbin/sshd", "-D", "-e", "-f",
+	    conf, NULL };
+	posix_spawn_file_actions_t fa;
+	FILE			*out;
+	int			 i;
+	extern char		**environ;
+
+	snprintf(conf, sizeof(conf), "%s/sshd_config", work);
+	snprintf(log, sizeof(log), "%s/sshd.log", work);
+	snprintf(pidf, sizeof(pidf), "%s/sshd.pid", work);
+	out = fopen(conf, "w");
+	assert_non_null(out);
+	fprintf(out, "Port %d\nListenAddress 127.0.0.1\nHostKey %s/hostkey\n"
+	    "AuthorizedKeysFile %s/ssh/authorized_keys\nPidFile %s\n"
+	    "PasswordAuthentication no\nKbdInteractiveAuthentication no\n"
+	    "UsePAM no\nStrictModes no\nPermitRootLogin prohibit-password\n"
+	    "LogLevel VERBOSE\n", port, work, f->d.data, pidf);
+	fclose(out);
+	if (access("/run/sshd", F_OK) != 0) {
+		assert_int_equal(mkdir("/run/sshd", 0755), 0);
+		f->made_run_sshd = 1;
+	}
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 2, log, O_WRONLY | O_CREAT, 0600);
+	assert_int_equal(posix_spawn(&f->sshd, argv[0], &fa, NULL, argv,
+	    environ), 0);
+	harness_track(f->sshd);
+	posix_spawn_file_actions_destroy(&fa);
+	for (i = 0; i < 500; i++) {
+		if (harness_port_open(port))
+			return;
+		usleep(10000);
+	}
+	fail_msg("sshd did not start; see %s", log);
+}
+
+/* git push over SSH through a real sshd and paas-git-shell. */
+static void
+test_ssh_push_through_real_sshd(void **state)
+{
+	struct fixture	*f = *state;
+	char		 work[300], script[4096], pub[400], ssh[600];
+	int		 port = harness_free_port();
+
+	if (geteuid() != 0 || access("/usr/sbin/sshd", X_OK) != 0)
+		skip();
+	snprintf(work, sizeof(work), "%s/work", f->d.data);
+	assert_int_equal(mkdir(work, 0700), 0);
+	snprintf(script, sizeof(script), "cd %s && "
+	    "ssh-keygen -q -t ed25519 -N '' -f hostkey && "
+	    "ssh-keygen -q -t ed25519 -N '' -C tester -f userkey && "
+	    "ssh-keygen -q -t ed25519 -N '' -C stranger -f otherkey", work);
+	assert_int_equal(sh(work, script), 0);
+	snprintf(pub, sizeof(pub), "%s/userkey.pub", work);
+	assert_int_equal(paas(f, NULL, "keys:add", pub, NULL), 0);
+	assert_non_null(strstr(f->out.p, "SHA256:"));
+	assert_int_equal(paas(f, NULL, "keys:add", pub, NULL), 1);
+	assert_non_null(strstr(f->err.p, "already added"));
+	assert_int_equal(paas(f, NULL, "keys", NULL), 0);
+	assert_non_null(strstr(f->out.p, "tester"));
+	assert_int_equal(paas(f, NULL, "apps:create", "sshapp", NULL), 0);
+	start_sshd(f, work, port);
+	snprintf(ssh, sizeof(ssh), "ssh -p %d -o StrictHostKeyChecking=no "
+	    "-o UserKnownHostsFile=/dev/null -o BatchMode=yes "
+	    "-o IdentitiesOnly=yes -o LogLevel=ERROR", port);
+	/* push, and the ref moves */
+	snprintf(script, sizeof(script), "cd %s && git init -q -b main r && "
+	    "cd r && echo 'web: ./x' > Procfile && git add . && "
+	    "git -c user.email=t@t -c user.name=t commit -qm one && "
+	    "GIT_SSH_COMMAND='%s -i %s/userkey' git push -q "
+	    "root@127.0.0.1:sshapp.git main && "
+	    "test \"$(git --git-dir=%s/repos/sshapp.git rev-parse main)\" = "
+	    "\"$(git rev-parse HEAD)\" && "
+	    "GIT_SSH_COMMAND='%s -i %s/userkey' git clone -q "
+	    "ssh://root@127.0.0.1/sshapp.git ../back && test -f ../back/Procfile",
+	    work, ssh, work, f->d.data, ssh, work);
+	assert_int_equal(sh(work, script), 0);
+	/* the key runs nothing else: no shell, no other path, no other app */
+	snprintf(script, sizeof(script), "cd %s && "
+	    "! %s -i userkey root@127.0.0.1 id 2>err1 && "
+	    "grep -q \"only 'git push'\" err1 && "
+	    "! %s -i userkey root@127.0.0.1 \"git-receive-pack '../../etc.git'\" "
+	    "2>/dev/null </dev/null && "
+	    "! %s -i userkey root@127.0.0.1 \"git-upload-pack 'nope-app.git'\" "
+	    "2>err2 </dev/null && grep -q 'no such app' err2 && "
+	    "! timeout 20 %s -i userkey -W 127.0.0.1:%d root@127.0.0.1 "
+	    "2>/dev/null </dev/null && "
+	    "! %s -i otherkey root@127.0.0.1 \"git-upload-pack 'sshapp.git'\" "
+	    "2>/dev/null </dev/null",
+	    work, ssh, ssh, ssh, ssh, port, ssh);
+	assert_int_equal(sh(work, script), 0);
+	/* a removed key is out at once */
+	assert_int_equal(paas(f, NULL, "keys:remove", "tester", NULL), 0);
+	snprintf(script, sizeof(script), "cd %s/r && "
+	    "! GIT_SSH_COMMAND='%s -i %s/userkey' git fetch -q "
+	    "root@127.0.0.1:sshapp.git 2>/dev/null", work, ssh, work);
+	assert_int_equal(sh(work, script), 0);
+}
+
 int
 main(void)
 {
@@ -382,8 +500,9 @@ main(void)
 		T(test_git_remote_and_push),
 		T(test_fsck_rejects_hostile_trees),
 		T(test_auth_failures_are_rate_limited),
+		T(test_ssh_push_through_real_sshd),
 	};
 
-	alarm(300);
+	harness_alarm(300);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -422,6 +422,6 @@ main(void)
 		T(test_sighup_reopens_log),
 	};
 
-	alarm(300);
+	harness_alarm(300);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
