@@ -110,7 +110,15 @@ RUNTIME_SRCS :=
 
 
 # ---------------------------------------------------------------- builder
+BUILDER_LIB_SRCS := lib/procfile.c
+$(LIBPAAS): $(call objs_of,$(BUILDER_LIB_SRCS))
+
 BUILD_SRCS :=
+
+UNIT_BUILDER := tests/unit/lib/test_procfile
+UNIT_TESTS += $(UNIT_BUILDER)
+$(addprefix $(B)/,$(UNIT_BUILDER)): $(B)/%: $(B)/%.o $(LIBPAAS) $(LLHTTP_A)
+	$(tlink)
 
 
 
