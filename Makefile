@@ -113,12 +113,20 @@ RUNTIME_SRCS :=
 BUILDER_LIB_SRCS := lib/procfile.c
 $(LIBPAAS): $(call objs_of,$(BUILDER_LIB_SRCS))
 
-BUILD_SRCS :=
+BUILD_SRCS := builder/main.c builder/checkout.c builder/slugignore.c \
+	      builder/fsutil.c
+BUILD_CORE := $(call core_of,$(BUILD_SRCS))
 
-UNIT_BUILDER := tests/unit/lib/test_procfile
-UNIT_TESTS += $(UNIT_BUILDER)
-$(addprefix $(B)/,$(UNIT_BUILDER)): $(B)/%: $(B)/%.o $(LIBPAAS) $(LLHTTP_A)
+UNIT_BUILDER_LIB := tests/unit/lib/test_procfile
+UNIT_BUILDER := tests/unit/builder/test_checkout \
+		tests/unit/builder/test_slugignore
+UNIT_TESTS += $(UNIT_BUILDER_LIB) $(UNIT_BUILDER)
+$(addprefix $(B)/,$(UNIT_BUILDER_LIB)): $(B)/%: $(B)/%.o $(LIBPAAS) $(LLHTTP_A)
 	$(tlink)
+$(addprefix $(B)/,$(UNIT_BUILDER)): $(B)/%: $(B)/%.o $(BUILD_CORE) \
+    $(LIBPAAS) $(LLHTTP_A)
+	$(tlink)
+$(B)/tests/unit/builder/%.o: ALL_CFLAGS += -Ibuilder
 
 
 
