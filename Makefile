@@ -110,14 +110,16 @@ RUNTIME_SRCS :=
 
 
 # ---------------------------------------------------------------- builder
-BUILDER_LIB_SRCS := lib/procfile.c
+# skopeo and umoci validate the OCI images in the tests
+DEBS += skopeo umoci
+BUILDER_LIB_SRCS := lib/procfile.c lib/oci.c
 $(LIBPAAS): $(call objs_of,$(BUILDER_LIB_SRCS))
 
 BUILD_SRCS := builder/main.c builder/checkout.c builder/slugignore.c \
 	      builder/fsutil.c
 BUILD_CORE := $(call core_of,$(BUILD_SRCS))
 
-UNIT_BUILDER_LIB := tests/unit/lib/test_procfile
+UNIT_BUILDER_LIB := tests/unit/lib/test_procfile tests/unit/lib/test_oci
 UNIT_BUILDER := tests/unit/builder/test_checkout \
 		tests/unit/builder/test_slugignore
 UNIT_TESTS += $(UNIT_BUILDER_LIB) $(UNIT_BUILDER)
