@@ -116,13 +116,14 @@ BUILDER_LIB_SRCS := lib/procfile.c lib/oci.c
 $(LIBPAAS): $(call objs_of,$(BUILDER_LIB_SRCS))
 
 BUILD_SRCS := builder/main.c builder/checkout.c builder/slugignore.c \
-	      builder/fsutil.c builder/release.c
+	      builder/fsutil.c builder/release.c builder/sandbox.c
 BUILD_CORE := $(call core_of,$(BUILD_SRCS))
 
 UNIT_BUILDER_LIB := tests/unit/lib/test_procfile tests/unit/lib/test_oci
 UNIT_BUILDER := tests/unit/builder/test_checkout \
 		tests/unit/builder/test_slugignore \
-		tests/unit/builder/test_release
+		tests/unit/builder/test_release \
+		tests/unit/builder/test_sandbox
 UNIT_TESTS += $(UNIT_BUILDER_LIB) $(UNIT_BUILDER)
 $(addprefix $(B)/,$(UNIT_BUILDER_LIB)): $(B)/%: $(B)/%.o $(LIBPAAS) $(LLHTTP_A)
 	$(tlink)
