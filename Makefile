@@ -116,8 +116,14 @@ BUILDER_LIB_SRCS := lib/procfile.c lib/oci.c
 $(LIBPAAS): $(call objs_of,$(BUILDER_LIB_SRCS))
 
 BUILD_SRCS := builder/main.c builder/checkout.c builder/slugignore.c \
-	      builder/fsutil.c builder/release.c builder/sandbox.c
+	      builder/fsutil.c builder/release.c builder/sandbox.c \
+	      builder/buildpack.c builder/slug.c
 BUILD_CORE := $(call core_of,$(BUILD_SRCS))
+PROGS += paas-build
+
+$(BIN)/paas-build: $(call objs_of,$(BUILD_SRCS)) $(LIBPAAS) $(LLHTTP_A)
+	@mkdir -p $(@D)
+	$(link)
 
 UNIT_BUILDER_LIB := tests/unit/lib/test_procfile tests/unit/lib/test_oci
 UNIT_BUILDER := tests/unit/builder/test_checkout \
