@@ -117,7 +117,7 @@ $(LIBPAAS): $(call objs_of,$(BUILDER_LIB_SRCS))
 
 BUILD_SRCS := builder/main.c builder/checkout.c builder/slugignore.c \
 	      builder/fsutil.c builder/release.c builder/sandbox.c \
-	      builder/buildpack.c builder/slug.c
+	      builder/buildpack.c builder/slug.c builder/say.c
 BUILD_CORE := $(call core_of,$(BUILD_SRCS))
 PROGS += paas-build
 

@@ -86,5 +86,7 @@ void	say_warn(struct build *, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	say_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	say_line(const char *line, size_t len);
+/* say_result() prints the final machine-readable line */
+void	say_result(const char *json);
 
 #endif

@@ -145,6 +145,7 @@ run_step(struct build *b, char *const argv[], struct buf *out,
 	o.uid = b->uid;
 	o.gid = b->gid;
 	o.cwd = b->app_dir.p;
+	o.private_tmp = b->drop;
 	o.deadline_ms = b->deadline_ms;
 	o.max_output = out ? cap : (b->log_bytes < BUILD_LOG_MAX_BYTES ?
 	    BUILD_LOG_MAX_BYTES - b->log_bytes : 1);

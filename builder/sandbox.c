@@ -8,11 +8,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <sched.h>
 
 #include <linux/close_range.h>
 
@@ -28,6 +32,7 @@ enum sandbox_step {
 	STEP_STDIO,
 	STEP_CHDIR,
 	STEP_RLIMIT,
+	STEP_MOUNT,
 	STEP_SETGROUPS,
 	STEP_SETGID,
 	STEP_SETUID,
@@ -42,6 +47,7 @@ static const char *const step_names[] = {
 	[STEP_STDIO] = "set up stdio",
 	[STEP_CHDIR] = "chdir",
 	[STEP_RLIMIT] = "setrlimit",
+	[STEP_MOUNT] = "private /tmp",
 	[STEP_SETGROUPS] = "setgroups",
 	[STEP_SETGID] = "setresgid",
 	[STEP_SETUID] = "setresuid",
@@ -82,6 +88,46 @@ child_die(int fd, int step)
 	_exit(127);
 }
 
+static const struct {
+	const char	*path;
+	size_t		 len;
+	unsigned long	 flags;
+	const char	*data;
+} tmp_mounts[] = {
+	{ "/tmp", 4, MS_NOSUID | MS_NODEV, "mode=1777,size=1g" },
+	{ "/var/tmp", 8, MS_NOSUID | MS_NODEV, "mode=1777,size=256m" },
+	{ "/dev/shm", 8, MS_NOSUID | MS_NODEV | MS_NOEXEC,
+	    "mode=1777,size=64m" },
+};
+
+/*
+ * A mount namespace with fresh tmpfs over the shared scratch dirs. A dir
+ * that holds cwd (the build dir) is left alone, or the build could not
+ * see its own files. Async-signal-safe.
+ */
+static int
+private_tmp(const char *cwd)
+{
+	struct stat	st;
+	size_t		i;
+
+	if (unshare(CLONE_NEWNS) != 0 ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+		return -1;
+	for (i = 0; i < sizeof(tmp_mounts) / sizeof(tmp_mounts[0]); i++) {
+		if (cwd != NULL && strncmp(cwd, tmp_mounts[i].path,
+		    tmp_mounts[i].len) == 0 && (cwd[tmp_mounts[i].len] == '/' ||
+		    cwd[tmp_mounts[i].len] == '\0'))
+			continue;
+		if (stat(tmp_mounts[i].path, &st) != 0 || !S_ISDIR(st.st_mode))
+			continue;
+		if (mount("tmpfs", tmp_mounts[i].path, "tmpfs",
+		    tmp_mounts[i].flags, tmp_mounts[i].data) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* between fork and exec: async-signal-safe calls only */
 static void __attribute__((noreturn))
 child_run(char *const argv[], const struct sandbox_opts *o,
@@ -94,13 +140,15 @@ child_run(char *const argv[], const struct sandbox_opts *o,
 		child_die(errfd, STEP_PDEATHSIG);
 	if (dup2(devnull, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
 		child_die(errfd, STEP_STDIO);
-	if (o->cwd != NULL && chdir(o->cwd) != 0)
-		child_die(errfd, STEP_CHDIR);
 	if (setrlimit(RLIMIT_CORE, &lim[0]) != 0 ||
 	    setrlimit(RLIMIT_NOFILE, &lim[1]) != 0 ||
 	    setrlimit(RLIMIT_FSIZE, &lim[2]) != 0 ||
 	    (o->drop && o->uid != 0 && setrlimit(RLIMIT_NPROC, &lim[3]) != 0))
 		child_die(errfd, STEP_RLIMIT);
+	if (o->private_tmp && private_tmp(o->cwd) != 0)
+		child_die(errfd, STEP_MOUNT);
+	if (o->cwd != NULL && chdir(o->cwd) != 0)
+		child_die(errfd, STEP_CHDIR);
 	if (o->drop) {
 		if (setgroups(0, NULL) != 0)
 			child_die(errfd, STEP_SETGROUPS);

@@ -13,7 +13,9 @@
  * process group, PR_SET_PDEATHSIG, /dev/null as stdin, one pipe as
  * stdout and stderr, the given cwd and environment only (nothing is
  * inherited), rlimits (no core, 65536 files, file size and, for an
- * unprivileged user, process count), setgroups/setresgid/setresuid to
+ * unprivileged user, process count), with private_tmp a mount namespace
+ * of its own where /tmp, /var/tmp and /dev/shm are fresh tmpfs (so what
+ * a build drops there does not last), setgroups/setresgid/setresuid to
  * uid:gid when drop is set, PR_SET_NO_NEW_PRIVS, and every fd above 2
  * closed at exec. Failure before exec comes back as {step, errno} over a
  * close-on-exec pipe.
@@ -43,6 +45,7 @@ struct sandbox_opts {
 	char *const	*envp;
 	int64_t		 deadline_ms;	/* CLOCK_MONOTONIC ms; 0: none */
 	uint64_t	 max_output;	/* bytes given to line_cb; 0: no cap */
+	int		 private_tmp;	/* fresh /tmp, /var/tmp, /dev/shm */
 };
 
 struct sandbox_result {

@@ -32,7 +32,7 @@ run(const char *script, int drop, int64_t timeout_ms, struct buf *out,
     struct sandbox_result *res)
 {
 	char			*argv[] = { "/bin/sh", "-c", (char *)script, NULL };
-	struct sandbox_opts	 o = { drop, 61234, 61235, "/", env, 0, 0 };
+	struct sandbox_opts	 o = { drop, 61234, 61235, "/", env, 0, 0, 0 };
 	struct perr		 err = PERR_INIT;
 
 	if (timeout_ms > 0)
@@ -152,10 +152,32 @@ test_drops_privileges(void **state)
 }
 
 static void
+test_private_tmp_does_not_last(void **state)
+{
+	char			*argv[] = { "/bin/sh", "-c", "echo x > "
+				    "/tmp/paas-sbx-marker && echo y > "
+				    "/dev/shm/paas-sbx-marker && "
+				    "cat /tmp/paas-sbx-marker", NULL };
+	struct sandbox_opts	 o = { 1, 61234, 61235, "/", env, 0, 0, 1 };
+	struct sandbox_result	 res;
+	struct perr		 err = PERR_INIT;
+	struct buf		 out = BUF_INIT;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	assert_int_equal(sandbox_run(argv, &o, collect, &out, &res, &err), 0);
+	assert_string_equal(out.p, "x|");
+	assert_int_equal(access("/tmp/paas-sbx-marker", F_OK), -1);
+	assert_int_equal(access("/dev/shm/paas-sbx-marker", F_OK), -1);
+	buf_release(&out);
+}
+
+static void
 test_exec_failure_is_reported(void **state)
 {
 	char			*argv[] = { "/nonexistent/prog", NULL };
-	struct sandbox_opts	 o = { 0, 0, 0, "/", env, 0, 0 };
+	struct sandbox_opts	 o = { 0, 0, 0, "/", env, 0, 0, 0 };
 	struct sandbox_result	 res;
 	struct perr		 err = PERR_INIT;
 
@@ -176,7 +198,7 @@ test_output_cap(void **state)
 	char			*argv[] = { "/bin/sh", "-c",
 				    "for i in 1 2 3 4 5; do echo line$i; done",
 				    NULL };
-	struct sandbox_opts	 o = { 0, 0, 0, "/", env, 0, 12 };
+	struct sandbox_opts	 o = { 0, 0, 0, "/", env, 0, 12, 0 };
 	struct sandbox_result	 res;
 	struct perr		 err = PERR_INIT;
 	struct buf		 out = BUF_INIT;
@@ -197,6 +219,7 @@ main(void)
 		cmocka_unit_test(test_escaped_daemons_are_killed),
 		cmocka_unit_test(test_daemon_holding_stdout_does_not_hang),
 		cmocka_unit_test(test_drops_privileges),
+		cmocka_unit_test(test_private_tmp_does_not_last),
 		cmocka_unit_test(test_exec_failure_is_reported),
 		cmocka_unit_test(test_output_cap),
 	};
