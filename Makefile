@@ -138,6 +138,12 @@ $(addprefix $(B)/,$(UNIT_BUILDER)): $(B)/%: $(B)/%.o $(BUILD_CORE) \
 	$(tlink)
 $(B)/tests/unit/builder/%.o: ALL_CFLAGS += -Ibuilder
 
+INTEGRATION_BUILDER := tests/integration/builder/test_build
+INTEGRATION += $(INTEGRATION_BUILDER)
+$(addprefix $(B)/,$(INTEGRATION_BUILDER)): $(B)/%: $(B)/%.o $(LIBPAAS) \
+    $(LLHTTP_A)
+	$(tlink)
+
 
 
 # ---------------------------------------------------------------- buildpacks

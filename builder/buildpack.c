@@ -231,7 +231,12 @@ clone_child(struct build *b, const char *url, const char *ref,
 	    setresuid(b->uid, b->uid, b->uid) != 0))
 		_exit(2);
 	git_libgit2_init();
-	if (git_clone_options_init(&co, GIT_CLONE_OPTIONS_VERSION) != 0 ||
+	if (git_libgit2_opts(GIT_OPT_SET_SEARCH_PATH, GIT_CONFIG_LEVEL_GLOBAL,
+	    "") != 0 || git_libgit2_opts(GIT_OPT_SET_SEARCH_PATH,
+	    GIT_CONFIG_LEVEL_XDG, "") != 0 || git_libgit2_opts(
+	    GIT_OPT_SET_SEARCH_PATH, GIT_CONFIG_LEVEL_SYSTEM, "") != 0 ||
+	    git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, 0) != 0 ||
+	    git_clone_options_init(&co, GIT_CLONE_OPTIONS_VERSION) != 0 ||
 	    git_checkout_options_init(&ck, GIT_CHECKOUT_OPTIONS_VERSION) != 0 ||
 	    git_clone(&r, url, dest, &co) != 0)
 		goto fail;

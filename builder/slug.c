@@ -87,8 +87,9 @@ slug_image(struct build *b, struct perr *err)
 	human_size(b->layer.desc.size, size, sizeof(size));
 	say_info("Done: %s", size);
 	if (b->layer.skipped > 0)
-		say_warn(b, "%llu device nodes, fifos or sockets were left out "
-		    "of the slug", (unsigned long long)b->layer.skipped);
+		say_warn(b, "special files left out of the slug (devices, "
+		    "fifos, sockets): %llu",
+		    (unsigned long long)b->layer.skipped);
 	buf_addf(&path, "PATH=%s", BUILD_PATH);
 	buf_addf(&stack, "STACK=%s", b->stack);
 	env[0] = path.p;
