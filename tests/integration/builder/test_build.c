@@ -333,6 +333,29 @@ test_procfile_wins_and_dot_buildpacks(void **state)
 }
 
 static void
+test_no_process_types_warns(void **state)
+{
+	struct buf	 out = BUF_INIT, args = BUF_INIT;
+	const char	*files[] = { "app.txt", "x", NULL };
+	const char	*worker[] = { "app.txt", "x", "Procfile", "clock: x\n",
+			    NULL };
+
+	(void)state;
+	NEED_ROOT();
+	make_app("quiet", files);
+	buf_addf(&args, "--buildpack %s/packs/testpack-a", fx.base);
+	assert_int_equal(build("quiet", args.p, &out), 0);
+	expect_in(&out, "       WARNING: no process types");
+	expect_in(&out, "\"process_types\":{}");
+	make_app("quiet", worker);
+	assert_int_equal(build("quiet", args.p, &out), 0);
+	expect_in(&out, "       WARNING: no web process type");
+	expect_in(&out, "\"warnings\":[\"no web process type");
+	buf_release(&out);
+	buf_release(&args);
+}
+
+static void
 test_failing_compile_rejects(void **state)
 {
 	struct buf	 out = BUF_INIT;
@@ -510,6 +533,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_two_packs_cache_env_release),
 		cmocka_unit_test(test_procfile_wins_and_dot_buildpacks),
+		cmocka_unit_test(test_no_process_types_warns),
 		cmocka_unit_test(test_failing_compile_rejects),
 		cmocka_unit_test(test_malicious_buildpack_achieves_nothing),
 		cmocka_unit_test(test_timeout_kills_everything),
