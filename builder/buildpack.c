@@ -214,8 +214,8 @@ detect(struct build *b, const char *dir, char **name, struct perr *err)
 }
 
 static int __attribute__((noreturn))
-clone_child(struct build *b, const char *url, const char *ref,
-    const char *dest, int fd)
+clone_child(struct build *b, pid_t parent, const char *url,
+    const char *ref, const char *dest, int fd)
 {
 	git_clone_options	 co;
 	git_checkout_options	 ck;
@@ -225,10 +225,12 @@ clone_child(struct build *b, const char *url, const char *ref,
 	struct buf		 rev = BUF_INIT;
 	char			 msg[256];
 
-	(void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	if (b->drop && (setgroups(0, NULL) != 0 ||
 	    setresgid(b->gid, b->gid, b->gid) != 0 ||
 	    setresuid(b->uid, b->uid, b->uid) != 0))
+		_exit(2);
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 ||
+	    getppid() != parent)
 		_exit(2);
 	git_libgit2_init();
 	if (git_libgit2_opts(GIT_OPT_SET_SEARCH_PATH, GIT_CONFIG_LEVEL_GLOBAL,
@@ -268,7 +270,7 @@ clone_pack(struct build *b, const char *spec, const char *dest,
 	char		 msg[256];
 	int64_t		 deadline;
 	ssize_t		 n = 0;
-	pid_t		 pid;
+	pid_t		 pid, parent;
 	int		 p[2], status = 0, rc = 0;
 	struct pollfd	 pf;
 
@@ -281,10 +283,11 @@ clone_pack(struct build *b, const char *spec, const char *dest,
 		buf_release(&url);
 		return perr_set(err, -errno, "pipe: %s", strerror(errno));
 	}
+	parent = getpid();
 	fflush(NULL);
 	pid = fork();
 	if (pid == 0)
-		clone_child(b, url.p, ref, dest, p[1]);
+		clone_child(b, parent, url.p, ref, dest, p[1]);
 	close(p[1]);
 	deadline = sandbox_now_ms() + BUILD_CLONE_TIMEOUT_SEC * 1000;
 	if (deadline > b->deadline_ms)

@@ -23,6 +23,7 @@
 #include "sandbox.h"
 
 #define SANDBOX_REAP_ROUNDS	1000
+#define SANDBOX_DRAIN_BYTES	(1024 * 1024)
 
 volatile sig_atomic_t sandbox_cancel;
 
@@ -131,13 +132,11 @@ private_tmp(const char *cwd)
 /* between fork and exec: async-signal-safe calls only */
 static void __attribute__((noreturn))
 child_run(char *const argv[], const struct sandbox_opts *o,
-    const struct rlimit *lim, int out, int errfd, int devnull)
+    const struct rlimit *lim, pid_t parent, int out, int errfd, int devnull)
 {
 	(void)signal(SIGPIPE, SIG_DFL);
 	if (setsid() < 0)
 		child_die(errfd, STEP_SETSID);
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0)
-		child_die(errfd, STEP_PDEATHSIG);
 	if (dup2(devnull, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
 		child_die(errfd, STEP_STDIO);
 	if (setrlimit(RLIMIT_CORE, &lim[0]) != 0 ||
@@ -157,6 +156,10 @@ child_run(char *const argv[], const struct sandbox_opts *o,
 		if (setresuid(o->uid, o->uid, o->uid) != 0)
 			child_die(errfd, STEP_SETUID);
 	}
+	/* after the uid change, which clears it; then check we're not late */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 ||
+	    getppid() != parent)
+		child_die(errfd, STEP_PDEATHSIG);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
 		child_die(errfd, STEP_NNP);
 	if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) != 0)
@@ -262,25 +265,32 @@ lines_feed(struct lines *l, const char *p, size_t n)
 	}
 }
 
-/* returns 1 at EOF */
+/*
+ * drain() reads what is there: 1 at EOF, -1 when nothing more is there
+ * now, 0 after SANDBOX_DRAIN_BYTES, so that a step writing without pause
+ * cannot keep the caller from checking its deadline.
+ */
 static int
 drain(int fd, struct lines *l)
 {
 	char	buf[8192];
+	size_t	got = 0;
 	ssize_t	n;
 
-	for (;;) {
+	while (got < SANDBOX_DRAIN_BYTES) {
 		n = read(fd, buf, sizeof(buf));
 		if (n > 0) {
 			lines_feed(l, buf, (size_t)n);
+			got += (size_t)n;
 			continue;
 		}
 		if (n == 0)
 			return 1;
 		if (errno == EINTR)
 			continue;
-		return 0;
+		return -1;
 	}
+	return 0;
 }
 
 static int
@@ -326,7 +336,7 @@ pump(pid_t pid, int pidfd, int out, struct lines *l,
 		if (poll(pf, 2, timeout) < 0 && errno != EINTR)
 			return;
 		if (pf[0].revents)
-			eof = drain(out, l);
+			eof = drain(out, l) == 1;
 		if (waitpid(pid, &res->status, WNOHANG) == pid) {
 			(void)drain(out, l);
 			return;
@@ -364,7 +374,7 @@ sandbox_run(char *const argv[], const struct sandbox_opts *o,
 	struct rlimit	 lim[4];
 	int		 out[2] = { -1, -1 }, ep[2] = { -1, -1 };
 	int		 devnull = -1, pidfd = -1, rc = 0;
-	pid_t		 pid;
+	pid_t		 pid, parent;
 
 	memset(res, 0, sizeof(*res));
 	res->status = -1;
@@ -382,6 +392,7 @@ sandbox_run(char *const argv[], const struct sandbox_opts *o,
 		goto out;
 	}
 	limits(lim);
+	parent = getpid();
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0) {
@@ -390,7 +401,7 @@ sandbox_run(char *const argv[], const struct sandbox_opts *o,
 		goto out;
 	}
 	if (pid == 0)
-		child_run(argv, o, lim, out[1], ep[1], devnull);
+		child_run(argv, o, lim, parent, out[1], ep[1], devnull);
 	close(out[1]);
 	close(ep[1]);
 	out[1] = ep[1] = -1;
@@ -404,7 +415,8 @@ sandbox_run(char *const argv[], const struct sandbox_opts *o,
 	if (res->status == -1 && waitpid(pid, &res->status, 0) != pid)
 		res->status = -1;
 	res->killed = reap_all(pid);
-	(void)drain(out[0], l);
+	while (drain(out[0], l) == 0)
+		;
 	if (l->len > 0)
 		lines_emit(l);
 out:

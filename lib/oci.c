@@ -92,8 +92,8 @@ oci_layout_init(const char *root, struct perr *err)
 	const char	*layout = "{\"imageLayoutVersion\":\"1.0.0\"}";
 
 	buf_addf(&p, "%s/blobs", root);
-	if ((rc = mkdir_p(root, 0755)) != 0 || (rc = mkdir_p(p.p, 0755)) ||
-	    (buf_adds(&p, "/sha256"), rc = mkdir_p(p.p, 0755)) != 0) {
+	if ((rc = mkdir_p(root, 0700)) != 0 || (rc = mkdir_p(p.p, 0700)) ||
+	    (buf_adds(&p, "/sha256"), rc = mkdir_p(p.p, 0700)) != 0) {
 		perr_set(err, rc, "create image store '%s': %s", root,
 		    strerror(-rc));
 		goto out;

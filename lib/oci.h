@@ -17,6 +17,8 @@
  * index.json is rewritten the same way under flock() on the root, with
  * one entry per ref ("org.opencontainers.image.ref.name"); paas-build
  * names refs "APP-vN". paas-build writes, paasd unpacks and collects.
+ * Directories are created 0700: builds run as app users and must not
+ * read other apps' slugs from the store.
  */
 
 #define OCI_DIGEST_LEN		72	/* "sha256:" + 64 hex + NUL */

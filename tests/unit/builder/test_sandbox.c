@@ -120,6 +120,23 @@ test_escaped_daemons_are_killed(void **state)
 }
 
 static void
+test_flooding_step_still_times_out(void **state)
+{
+	char			*argv[] = { "/usr/bin/yes", NULL };
+	struct sandbox_opts	 o = { 0, 0, 0, "/", env, 0, 4096, 0 };
+	struct sandbox_result	 res;
+	struct perr		 err = PERR_INIT;
+	int64_t			 t0 = sandbox_now_ms();
+
+	(void)state;
+	o.deadline_ms = t0 + 300;
+	assert_int_equal(sandbox_run(argv, &o, NULL, NULL, &res, &err), 0);
+	assert_true(res.timed_out);
+	assert_true(res.output_bytes > 4096);
+	assert_true(sandbox_now_ms() - t0 < 5000);
+}
+
+static void
 test_daemon_holding_stdout_does_not_hang(void **state)
 {
 	struct buf		out = BUF_INIT;
@@ -217,6 +234,7 @@ main(void)
 		cmocka_unit_test(test_lines_status_and_env),
 		cmocka_unit_test(test_timeout_kills),
 		cmocka_unit_test(test_escaped_daemons_are_killed),
+		cmocka_unit_test(test_flooding_step_still_times_out),
 		cmocka_unit_test(test_daemon_holding_stdout_does_not_hang),
 		cmocka_unit_test(test_drops_privileges),
 		cmocka_unit_test(test_private_tmp_does_not_last),
