@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -508,6 +509,36 @@ test_hostile_repo_and_bad_inputs(void **state)
 }
 
 static void
+test_git_bomb_refused_fast(void **state)
+{
+	struct buf	 out = BUF_INIT;
+	struct rusage	 ru;
+	time_t		 t0;
+
+	(void)state;
+	NEED_ROOT();
+	/* 10 levels of 10 entries: 10^10 paths in a few KB of objects */
+	sh("d=%s/src/bomb && rm -rf $d && mkdir -p $d && cd $d && "
+	    "git init -q -b main && b=$(printf x | git hash-object -w --stdin)"
+	    " && t=$(for i in 0 1 2 3 4 5 6 7 8 9; do printf '100644 blob "
+	    "%%s\\tf%%s\\n' $b $i; done | git mktree) && for l in 1 2 3 4 5 "
+	    "6 7 8 9; do t=$(for i in 0 1 2 3 4 5 6 7 8 9; do printf "
+	    "'040000 tree %%s\\td%%s\\n' $t $i; done | git mktree); done && "
+	    "c=$(git -c user.name=t -c user.email=t@t commit-tree $t -m bomb)"
+	    " && git update-ref refs/heads/main $c && rm -rf "
+	    "%s/repos/bomb.git && git clone -q --bare . %s/repos/bomb.git",
+	    fx.base, fx.base, fx.base);
+	t0 = time(NULL);
+	assert_int_equal(build("bomb", "--buildpack testpack-a", &out), 1);
+	expect_in(&out, " !     checkout: more than 1000000 files");
+	assert_true(time(NULL) - t0 < 5);
+	assert_int_equal(getrusage(RUSAGE_CHILDREN, &ru), 0);
+	assert_true(ru.ru_maxrss < 200 * 1024);
+	expect_no_work_dir("bomb");
+	buf_release(&out);
+}
+
+static void
 test_no_buildpack_detects(void **state)
 {
 	struct buf	 out = BUF_INIT, args = BUF_INIT;
@@ -538,6 +569,7 @@ main(void)
 		cmocka_unit_test(test_malicious_buildpack_achieves_nothing),
 		cmocka_unit_test(test_timeout_kills_everything),
 		cmocka_unit_test(test_hostile_repo_and_bad_inputs),
+		cmocka_unit_test(test_git_bomb_refused_fast),
 		cmocka_unit_test(test_no_buildpack_detects),
 	};
 
