@@ -129,7 +129,8 @@ UNIT_BUILDER_LIB := tests/unit/lib/test_procfile tests/unit/lib/test_oci
 UNIT_BUILDER := tests/unit/builder/test_checkout \
 		tests/unit/builder/test_slugignore \
 		tests/unit/builder/test_release \
-		tests/unit/builder/test_sandbox
+		tests/unit/builder/test_sandbox \
+		tests/unit/builder/test_buildpack
 UNIT_TESTS += $(UNIT_BUILDER_LIB) $(UNIT_BUILDER)
 $(addprefix $(B)/,$(UNIT_BUILDER_LIB)): $(B)/%: $(B)/%.o $(LIBPAAS) $(LLHTTP_A)
 	$(tlink)

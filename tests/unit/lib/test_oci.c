@@ -227,6 +227,45 @@ test_image_and_refs(void **state)
 }
 
 static void
+test_concurrent_ref_updates_lose_nothing(void **state)
+{
+	struct fx	*f = *state;
+	struct oci_layer l;
+	struct oci_desc	 m;
+	json_t		*idx;
+	char		 p[256], ref[32];
+	pid_t		 kids[2];
+	int		 k, i, st;
+
+	write_layer(f, OCI_COMPRESS_GZIP, &l);
+	make_image(f, "base", &l, &m);
+	for (k = 0; k < 2; k++) {
+		kids[k] = fork();
+		assert_true(kids[k] >= 0);
+		if (kids[k] == 0) {
+			struct perr err = PERR_INIT;
+
+			for (i = 0; i < 40; i++) {
+				snprintf(ref, sizeof(ref), "app%d-v%d", k, i);
+				if (oci_ref_set(f->store, ref, &m, &err) != 0)
+					_exit(1);
+			}
+			_exit(0);
+		}
+	}
+	for (k = 0; k < 2; k++) {
+		assert_int_equal(waitpid(kids[k], &st, 0), kids[k]);
+		assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	}
+	snprintf(p, sizeof(p), "%s/index.json", f->store);
+	idx = json_load_file(p, 0, NULL);
+	assert_non_null(idx);
+	assert_int_equal(json_array_size(json_object_get(idx, "manifests")),
+	    81);
+	json_decref(idx);
+}
+
+static void
 test_unpack_round_trip(void **state)
 {
 	struct fx	*f = *state;
@@ -396,6 +435,7 @@ main(void)
 		T(test_layer_is_deterministic_and_clean),
 		T(test_hardlink_to_foreign_file_refused),
 		T(test_image_and_refs),
+		T(test_concurrent_ref_updates_lose_nothing),
 		T(test_unpack_round_trip),
 		T(test_unpack_refuses_hostile_layers),
 		T(test_gc_keeps_what_is_referenced),
