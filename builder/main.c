@@ -232,12 +232,12 @@ prepare_work(struct build *b, struct perr *err)
 		return perr_set(err, -errno, "create work dir '%s': %s",
 		    b->work, errno == EEXIST ? "it already exists" :
 		    strerror(errno));
+	buf_addf(&b->app_dir, "%s/app", b->work);
 	if (chmod(b->work, 0755) != 0)
 		return perr_set(err, -errno, "chmod '%s': %s", b->work,
 		    strerror(errno));
 	if ((rc = check_reachable(b, b->work, err)) != 0)
 		return rc;
-	buf_addf(&b->app_dir, "%s/app", b->work);
 	buf_addf(&b->cache_dir, "%s/cache", b->work);
 	if ((rc = make_dir(b, &b->envcopy, "env", 0700, err)) != 0 ||
 	    (rc = make_dir(b, &b->packs_dir, "buildpacks", 0755, err)) != 0 ||
@@ -512,6 +512,9 @@ main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	/* a vanished reader must not stop the cleanup; steps get SIG_DFL */
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
 	b.deadline_ms = sandbox_now_ms() + (int64_t)b.timeout_sec * 1000;
 	rc = sandbox_init(&err);
 	if (rc == 0)
