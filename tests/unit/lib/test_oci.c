@@ -359,6 +359,61 @@ expect_unpack_fails(struct fx *f, const char *digest,
 	sh("! ls -d %s/bad.tmp-* 2>/dev/null", f->dir);
 }
 
+/* symlink "s" -> outside dir, then hardlink "h" -> "s/target" */
+static void
+hardlink_via_symlink_blob(struct fx *f, const char *outside, char *digest)
+{
+	struct archive		*a;
+	struct archive_entry	*e;
+	struct oci_desc		 d;
+	struct perr		 err = PERR_INIT;
+	char			 buf[65536];
+	size_t			 used = 0;
+
+	a = archive_write_new();
+	archive_write_set_format_pax_restricted(a);
+	assert_int_equal(archive_write_open_memory(a, buf, sizeof(buf),
+	    &used), ARCHIVE_OK);
+	e = archive_entry_new();
+	archive_entry_set_pathname(e, "s");
+	archive_entry_set_filetype(e, AE_IFLNK);
+	archive_entry_set_symlink(e, outside);
+	archive_entry_set_perm(e, 0777);
+	archive_write_header(a, e);
+	archive_entry_clear(e);
+	archive_entry_set_pathname(e, "h");
+	archive_entry_set_filetype(e, AE_IFREG);
+	archive_entry_set_hardlink(e, "s/target");
+	archive_entry_set_perm(e, 0644);
+	archive_write_header(a, e);
+	archive_entry_free(e);
+	archive_write_close(a);
+	archive_write_free(a);
+	assert_int_equal(oci_blob_write(f->store, OCI_MT_LAYER, buf, used,
+	    &d, &err), 0);
+	strcpy(digest, d.digest);
+}
+
+static void
+test_unpack_refuses_hardlink_through_symlink(void **state)
+{
+	struct fx	*f = *state;
+	char		 d[OCI_DIGEST_LEN], p[512];
+	struct stat	 st;
+
+	oci_layout_init(f->store, NULL);
+	snprintf(p, sizeof(p), "%s/outside", f->dir);
+	assert_int_equal(mkdir(p, 0755), 0);
+	snprintf(p, sizeof(p), "%s/outside/target", f->dir);
+	put(f->dir, "outside/target", "secret", 0600);
+	snprintf(p, sizeof(p), "%s/outside", f->dir);
+	hardlink_via_symlink_blob(f, p, d);
+	expect_unpack_fails(f, d, NULL, "symlink");
+	snprintf(p, sizeof(p), "%s/outside/target", f->dir);
+	assert_int_equal(stat(p, &st), 0);
+	assert_int_equal(st.st_nlink, 1);
+}
+
 static void
 test_unpack_refuses_hostile_layers(void **state)
 {
@@ -438,6 +493,7 @@ main(void)
 		T(test_concurrent_ref_updates_lose_nothing),
 		T(test_unpack_round_trip),
 		T(test_unpack_refuses_hostile_layers),
+		T(test_unpack_refuses_hardlink_through_symlink),
 		T(test_gc_keeps_what_is_referenced),
 	};
 
