@@ -164,7 +164,40 @@ RUNTIME_SRCS :=
 
 
 # ---------------------------------------------------------------- builder
-BUILD_SRCS :=
+# skopeo and umoci validate the OCI images in the tests
+DEBS += skopeo umoci
+BUILDER_LIB_SRCS := lib/procfile.c lib/oci.c
+$(LIBPAAS): $(call objs_of,$(BUILDER_LIB_SRCS))
+
+BUILD_SRCS := builder/main.c builder/checkout.c builder/slugignore.c \
+	      builder/fsutil.c builder/release.c builder/sandbox.c \
+	      builder/buildpack.c builder/slug.c builder/say.c
+BUILD_CORE := $(call core_of,$(BUILD_SRCS))
+PROGS += paas-build
+
+$(BIN)/paas-build: $(call objs_of,$(BUILD_SRCS)) $(LIBPAAS) $(LLHTTP_A)
+	@mkdir -p $(@D)
+	$(link)
+
+UNIT_BUILDER_LIB := tests/unit/lib/test_procfile tests/unit/lib/test_oci
+UNIT_BUILDER := tests/unit/builder/test_checkout \
+		tests/unit/builder/test_slugignore \
+		tests/unit/builder/test_release \
+		tests/unit/builder/test_sandbox \
+		tests/unit/builder/test_buildpack
+UNIT_TESTS += $(UNIT_BUILDER_LIB) $(UNIT_BUILDER)
+$(addprefix $(B)/,$(UNIT_BUILDER_LIB)): $(B)/%: $(B)/%.o $(LIBPAAS) $(LLHTTP_A)
+	$(tlink)
+$(addprefix $(B)/,$(UNIT_BUILDER)): $(B)/%: $(B)/%.o $(BUILD_CORE) \
+    $(LIBPAAS) $(LLHTTP_A)
+	$(tlink)
+$(B)/tests/unit/builder/%.o: ALL_CFLAGS += -Ibuilder
+
+INTEGRATION_BUILDER := tests/integration/builder/test_build
+INTEGRATION += $(INTEGRATION_BUILDER)
+$(addprefix $(B)/,$(INTEGRATION_BUILDER)): $(B)/%: $(B)/%.o $(LIBPAAS) \
+    $(LLHTTP_A)
+	$(tlink)
 
 
 
