@@ -115,7 +115,34 @@ BUILD_SRCS :=
 
 
 # ---------------------------------------------------------------- buildpacks
-BUILDPACKS_SRCS :=
+# The buildpacks themselves are shell (buildpacks/NAME/bin/*). The one
+# program here is paas-static, the static buildpack's file server: linked
+# statically (libc only) so that it runs on any stack. The static
+# buildpack finds it through $$PAAS_STATIC_BIN, else bin/paas-static of
+# this tree, else PATH (buildpacks/README.md).
+DEBS += python3-venv
+BUILDPACKS_SRCS := buildpacks/static/main.c buildpacks/static/conn.c \
+	    buildpacks/static/req.c buildpacks/static/urlpath.c \
+	    buildpacks/static/cond.c buildpacks/static/mime.c \
+	    buildpacks/static/safeopen.c
+BUILDPACKS_LIBOBJS := $(B)/lib/slice.o $(B)/lib/parse.o
+# sanitizers cannot be linked statically
+BUILDPACKS_STATIC := $(if $(SANITIZE),,-static)
+PROGS += paas-static
+
+$(BIN)/paas-static: $(call objs_of,$(BUILDPACKS_SRCS)) $(BUILDPACKS_LIBOBJS)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) $(BUILDPACKS_STATIC) -o $@ $^
+
+UNIT_BUILDPACKS := tests/unit/buildpacks/test_urlpath \
+	    tests/unit/buildpacks/test_mime tests/unit/buildpacks/test_cond \
+	    tests/unit/buildpacks/test_req tests/unit/buildpacks/test_safeopen \
+	    tests/unit/buildpacks/test_detect
+UNIT_TESTS += $(UNIT_BUILDPACKS)
+$(B)/tests/unit/buildpacks/%.o: PAAS_CFLAGS += -Ibuildpacks/static
+$(addprefix $(B)/,$(UNIT_BUILDPACKS)): $(B)/%: $(B)/%.o \
+	    $(call core_of,$(BUILDPACKS_SRCS)) $(LIBPAAS) $(LLHTTP_A)
+	$(tlink)
 
 
 

@@ -1,0 +1,19 @@
+#ifndef PAAS_STATIC_H
+#define PAAS_STATIC_H
+
+/*
+ * paas-static: program-wide limits. Every input has a budget: a client
+ * that exceeds one gets a 4xx and a closed connection, never more memory.
+ */
+#define STATIC_HEAD_MAX_BYTES	8192	/* request line + headers */
+#define STATIC_HEADERS_MAX	64
+#define STATIC_PATH_MAX_BYTES	1024	/* decoded path under the root */
+#define STATIC_CONNS_MAX	1024	/* open client connections */
+#define STATIC_REQS_PER_CONN	1000	/* then Connection: close */
+#define STATIC_HEAD_TIMEOUT_MS	10000	/* whole head, from its first byte */
+#define STATIC_IDLE_TIMEOUT_MS	5000	/* keep-alive wait for the next request */
+#define STATIC_WRITE_TIMEOUT_MS	30000	/* without any progress */
+#define STATIC_OUT_MAX_BYTES	2048	/* response head + inline body */
+#define STATIC_BACKLOG		511
+
+#endif
