@@ -140,6 +140,13 @@ UNIT_BUILDPACKS := tests/unit/buildpacks/test_urlpath \
 	    tests/unit/buildpacks/test_detect
 UNIT_TESTS += $(UNIT_BUILDPACKS)
 $(B)/tests/unit/buildpacks/%.o: PAAS_CFLAGS += -Ibuildpacks/static
+
+# integration: every built-in pack on its example (examples/), no root
+INTEGRATION_BUILDPACKS := tests/integration/buildpacks/test_buildpacks
+INTEGRATION += $(INTEGRATION_BUILDPACKS)
+$(addprefix $(B)/,$(INTEGRATION_BUILDPACKS)): $(B)/%: $(B)/%.o $(LIBPAAS) \
+	    $(LLHTTP_A)
+	$(tlink)
 $(addprefix $(B)/,$(UNIT_BUILDPACKS)): $(B)/%: $(B)/%.o \
 	    $(call core_of,$(BUILDPACKS_SRCS)) $(LIBPAAS) $(LLHTTP_A)
 	$(tlink)
