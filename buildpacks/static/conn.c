@@ -20,6 +20,7 @@
 enum conn_state {
 	CONN_READ,	/* waiting for (the rest of) a request head */
 	CONN_WRITE,	/* sending out[], then the file */
+	CONN_LINGER,	/* sent all, write side shut: drain input until EOF */
 };
 
 struct conn {
@@ -113,7 +114,7 @@ conn_fd(const struct conn *c)
 short
 conn_events(const struct conn *c)
 {
-	return c->state == CONN_READ ? POLLIN : POLLOUT;
+	return c->state == CONN_WRITE ? POLLOUT : POLLIN;
 }
 
 int64_t
@@ -125,7 +126,8 @@ conn_deadline(const struct conn *c)
 int
 conn_idle(const struct conn *c)
 {
-	return c->state == CONN_READ && c->inlen == 0 && c->nreq > 0;
+	return (c->state == CONN_READ && c->inlen == 0 && c->nreq > 0) ||
+	    c->state == CONN_LINGER;
 }
 
 /*
@@ -342,6 +344,8 @@ respond(struct conn *c, const struct req *r)
 
 	if (r->method == REQ_OTHER)
 		return respond_text(c, 405, 0, "Allow: GET, HEAD\r\n");
+	if (r->has_body)
+		return respond_text(c, 400, head, NULL);
 	rc = urlpath_normalize(r->target, path, sizeof(path), &dir);
 	if (rc == -EINVAL)
 		return respond_text(c, 400, head, NULL);
@@ -395,10 +399,7 @@ conn_process(struct conn *c, int64_t now)
 	c->nreq++;
 	c->keepalive = r.keepalive && !r.has_body &&
 	    c->nreq < STATIC_REQS_PER_CONN;
-	if (r.has_body)
-		rc = respond_text(c, 400, r.method == REQ_HEAD, NULL);
-	else
-		rc = respond(c, &r);
+	rc = respond(c, &r);
 	/* r points into in[]: consume the head only now (pipelining) */
 	memmove(c->in, c->in + headlen, c->inlen - (size_t)headlen);
 	c->inlen -= (size_t)headlen;
@@ -457,11 +458,32 @@ conn_read(struct conn *c, int64_t now)
 	return 1;
 }
 
+/*
+ * Closing right after the last response would make the kernel answer
+ * any unread request bytes with a RST, which can destroy the response
+ * before the client reads it. Shut the write side and read until the
+ * client closes, for at most STATIC_LINGER_MS.
+ */
+static int
+conn_linger(struct conn *c)
+{
+	char	sink[4096];
+	ssize_t	n;
+
+	while ((n = recv(c->fd, sink, sizeof(sink), 0)) > 0)
+		;
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return 0;
+	return -1;
+}
+
 int
 conn_io(struct conn *c, int64_t now)
 {
 	int	rc;
 
+	if (c->state == CONN_LINGER)
+		return conn_linger(c);
 	for (;;) {
 		if (c->state == CONN_READ) {
 			if ((rc = conn_read(c, now)) <= 0)
@@ -471,8 +493,13 @@ conn_io(struct conn *c, int64_t now)
 		}
 		if ((rc = conn_write(c, now)) <= 0)
 			return rc;
-		if (!c->keepalive)
-			return -1;
+		if (!c->keepalive) {
+			if (shutdown(c->fd, SHUT_WR) < 0)
+				return -1;
+			c->state = CONN_LINGER;
+			c->deadline = now + STATIC_LINGER_MS;
+			return conn_linger(c);
+		}
 		c->state = CONN_READ;
 		c->deadline = now + (c->inlen ? STATIC_HEAD_TIMEOUT_MS :
 		    STATIC_IDLE_TIMEOUT_MS);

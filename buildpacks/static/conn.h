@@ -25,7 +25,10 @@ int		 conn_fd(const struct conn *);
 short		 conn_events(const struct conn *);
 /* conn_deadline() is when it times out, in CLOCK_MONOTONIC ms. */
 int64_t		 conn_deadline(const struct conn *);
-/* conn_idle() is 1 between keep-alive requests with nothing buffered. */
+/*
+ * conn_idle() is 1 between keep-alive requests with nothing buffered,
+ * and while lingering after the last response.
+ */
 int		 conn_idle(const struct conn *);
 /*
  * conn_io() does all the reading and writing the socket allows now.

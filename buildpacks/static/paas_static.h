@@ -13,6 +13,7 @@
 #define STATIC_HEAD_TIMEOUT_MS	10000	/* whole head, from its first byte */
 #define STATIC_IDLE_TIMEOUT_MS	5000	/* keep-alive wait for the next request */
 #define STATIC_WRITE_TIMEOUT_MS	30000	/* without any progress */
+#define STATIC_LINGER_MS	2000	/* draining input before close */
 #define STATIC_OUT_MAX_BYTES	2048	/* response head + inline body */
 #define STATIC_BACKLOG		511
 

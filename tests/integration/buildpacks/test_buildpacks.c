@@ -728,10 +728,41 @@ header_value(const struct buf *resp, const char *name, char *out, size_t len)
 	return out;
 }
 
+/* Send raw bytes, read the answer until the server closes. */
+static void
+exchange(int port, const char *data, size_t len, struct buf *resp)
+{
+	char	chunk[4096];
+	ssize_t	n;
+	int	fd;
+
+	buf_reset(resp);
+	assert_true((fd = connect_port(port)) >= 0);
+	assert_int_equal(write(fd, data, len), (ssize_t)len);
+	while ((n = read(fd, chunk, sizeof(chunk))) > 0)
+		buf_add(resp, chunk, (size_t)n);
+	close(fd);
+}
+
+static size_t
+count(const char *hay, const char *needle)
+{
+	size_t	n = 0;
+
+	while ((hay = strstr(hay, needle)) != NULL) {
+		n++;
+		hay++;
+	}
+	return n;
+}
+
 static void
 test_static_example(void **state)
 {
 	struct build	 b;
+	static const char pipelined[] = "GET / HTTP/1.1\r\nHost: a\r\n\r\n"
+	    "HEAD /css/site.css HTTP/1.1\r\nHost: a\r\n\r\n"
+	    "GET /missing HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n";
 	struct buf	 resp = BUF_INIT;
 	char		 etag[128], hdr[160];
 	int		 port = 0, slow;
@@ -765,6 +796,21 @@ test_static_example(void **state)
 	assert_int_equal(http_get(port, "/%2e%2e/%2e%2e/etc/passwd", NULL,
 	    &resp), 400);
 	assert_int_equal(http_get(port, "/../bin/paas-static", NULL, &resp),
+	    400);
+	/* pipelined requests, answered in order on one connection */
+	exchange(port, pipelined, strlen(pipelined), &resp);
+	assert_int_equal(count(resp.p, "HTTP/1.1 200 OK\r\n"), 2);
+	assert_int_equal(count(resp.p, "HTTP/1.1 404 Not Found\r\n"), 1);
+	/* a head over the limit: 431, delivered before the close */
+	{
+		char	big[10000];
+
+		memset(big, 'a', sizeof(big));
+		memcpy(big, "GET /", 5);
+		exchange(port, big, sizeof(big), &resp);
+		assert_non_null(strstr(resp.p, "HTTP/1.1 431 "));
+	}
+	assert_int_equal(http_get(port, "/", "Content-Length: 3\r\n", &resp),
 	    400);
 	/* a client that never finishes its head does not block others */
 	slow = connect_port(port);
