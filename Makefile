@@ -137,8 +137,10 @@ $(BIN)/paas-static: $(call objs_of,$(BUILDPACKS_SRCS)) $(BUILDPACKS_LIBOBJS)
 UNIT_BUILDPACKS := tests/unit/buildpacks/test_urlpath \
 	    tests/unit/buildpacks/test_mime tests/unit/buildpacks/test_cond \
 	    tests/unit/buildpacks/test_req tests/unit/buildpacks/test_safeopen \
-	    tests/unit/buildpacks/test_detect
+	    tests/unit/buildpacks/test_detect tests/unit/buildpacks/test_packs
 UNIT_TESTS += $(UNIT_BUILDPACKS)
+$(B)/tests/unit/buildpacks/test_detect $(B)/tests/unit/buildpacks/test_packs: \
+	    $(B)/tests/unit/buildpacks/packrun.o
 $(B)/tests/unit/buildpacks/%.o: PAAS_CFLAGS += -Ibuildpacks/static
 
 # integration: every built-in pack on its example (examples/), no root

@@ -1,25 +1,18 @@
 /*
  * Every built-in buildpack's bin/detect on fixture directories made in a
- * temp dir: the exit status and the name it prints. Finds the packs in
- * $PAAS_SRC/buildpacks, else ./buildpacks (make runs tests from the top).
+ * temp dir: the exit status and the name it prints, and the order in
+ * which paas-build tries them.
  */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <ftw.h>
-#include <limits.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 
-/* The order paas-build tries them in. */
+#include "packrun.h"
+
 static const char *const order[] = {
 	"nodejs", "python", "go", "c", "static", "procfile",
 };
@@ -54,143 +47,85 @@ static const struct fixture fixtures[] = {
 	{ "procfile",	"procfile.txt README",		NULL },
 };
 
-static char	packs[PATH_MAX];
-
+/* detect's exit status; its stdout, minus the final newline, in name. */
 static int
-rm_entry(const char *p, const struct stat *st, int flag, struct FTW *f)
+detect(const char *pack, const char *dir, struct buf *name)
 {
-	(void)st;
-	(void)flag;
-	(void)f;
-	return remove(p);
-}
+	const char	*args[] = { dir, NULL };
+	int		 rc;
 
-/* Make a fixture dir holding the (empty) files; returns 0 or -1. */
-static int
-fixture_make(char *dir, size_t dirlen, const char *files)
-{
-	char	 list[256], path[PATH_MAX + 256], *tok, *save, *slash;
-	int	 fd;
-
-	snprintf(dir, dirlen, "/tmp/paas-detect-XXXXXX");
-	if (mkdtemp(dir) == NULL)
-		return -1;
-	snprintf(list, sizeof(list), "%s", files);
-	for (tok = strtok_r(list, " ", &save); tok;
-	    tok = strtok_r(NULL, " ", &save)) {
-		snprintf(path, sizeof(path), "%s/%s", dir, tok);
-		if ((slash = strrchr(path, '/')) > path + strlen(dir)) {
-			*slash = '\0';
-			mkdir(path, 0755);
-			*slash = '/';
-		}
-		if ((fd = open(path, O_WRONLY | O_CREAT, 0644)) < 0)
-			return -1;
-		close(fd);
-	}
-	return 0;
-}
-
-/* Run PACK/bin/detect DIR: exit status, stdout (trimmed) in out. */
-static int
-detect(const char *pack, const char *dir, char *out, size_t outlen)
-{
-	char	 prog[PATH_MAX + 64];
-	int	 pfd[2], st;
-	ssize_t	 n;
-	size_t	 len = 0;
-	pid_t	 pid;
-
-	snprintf(prog, sizeof(prog), "%s/%s/bin/detect", packs, pack);
-	if (pipe(pfd) < 0)
-		return -1;
-	if ((pid = fork()) < 0)
-		return -1;
-	if (pid == 0) {
-		dup2(pfd[1], 1);
-		close(pfd[0]);
-		close(pfd[1]);
-		execl(prog, prog, dir, (char *)NULL);
-		_exit(127);
-	}
-	close(pfd[1]);
-	while (len + 1 < outlen &&
-	    (n = read(pfd[0], out + len, outlen - len - 1)) > 0)
-		len += (size_t)n;
-	close(pfd[0]);
-	out[len] = '\0';
-	while (len > 0 && out[len - 1] == '\n')
-		out[--len] = '\0';
-	if (waitpid(pid, &st, 0) < 0 || !WIFEXITED(st))
-		return -1;
-	return WEXITSTATUS(st);
+	rc = packrun(pack, "detect", args, NULL, name, NULL);
+	if (name->len > 0 && name->p[name->len - 1] == '\n')
+		buf_truncate(name, name->len - 1);
+	return rc;
 }
 
 static void
 test_detect_fixtures(void **state)
 {
-	char	 dir[64], out[128];
-	size_t	 i;
-	int	 rc;
+	struct buf	 name = BUF_INIT;
+	char		 dir[64];
+	size_t		 i;
+	int		 rc;
 
 	(void)state;
 	for (i = 0; i < sizeof(fixtures) / sizeof(fixtures[0]); i++) {
 		const struct fixture *f = &fixtures[i];
 
-		assert_int_equal(fixture_make(dir, sizeof(dir), f->files), 0);
-		rc = detect(f->pack, dir, out, sizeof(out));
-		nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+		assert_int_equal(packrun_fixture(dir, sizeof(dir), f->files), 0);
+		rc = detect(f->pack, dir, &name);
+		packrun_rm(dir);
 		if (f->name) {
 			if (rc != 0)
 				fail_msg("%s on '%s': exit %d", f->pack,
 				    f->files, rc);
-			assert_string_equal(out, f->name);
+			assert_string_equal(name.p, f->name);
 		} else if (rc == 0) {
 			fail_msg("%s matched '%s'", f->pack, f->files);
 		} else {
 			assert_int_equal(rc, 1);
 		}
 	}
+	buf_release(&name);
 }
 
-/* The first pack in build order that claims the files, or "". */
+/* The name of the first pack in build order that claims the files. */
 static void
-first_match(const char *files, char *name, size_t namelen)
+first_match(const char *files, struct buf *name)
 {
 	char	 dir[64];
 	size_t	 i;
 
-	name[0] = '\0';
-	assert_int_equal(fixture_make(dir, sizeof(dir), files), 0);
+	assert_int_equal(packrun_fixture(dir, sizeof(dir), files), 0);
 	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++)
-		if (detect(order[i], dir, name, namelen) == 0)
+		if (detect(order[i], dir, name) == 0)
 			break;
 	if (i == sizeof(order) / sizeof(order[0]))
-		name[0] = '\0';
-	nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+		buf_reset(name);
+	packrun_rm(dir);
 }
 
 static void
 test_detect_order(void **state)
 {
-	char	name[128];
+	struct buf	name = BUF_INIT;
 
 	(void)state;
-	first_match("package.json requirements.txt Procfile", name,
-	    sizeof(name));
-	assert_string_equal(name, "Node.js");
-	first_match("requirements.txt go.mod Makefile", name, sizeof(name));
-	assert_string_equal(name, "Python");
-	first_match("go.mod Makefile index.html", name, sizeof(name));
-	assert_string_equal(name, "Go");
-	first_match("Makefile public/index.html Procfile", name, sizeof(name));
-	assert_string_equal(name, "C");
-	first_match("dist/index.html Procfile", name, sizeof(name));
-	assert_string_equal(name, "Static");
-	first_match("Procfile run.sh", name, sizeof(name));
-	assert_string_equal(name, "Procfile");
-	first_match("README.md", name, sizeof(name));
-	assert_string_equal(name, "");
+	first_match("package.json requirements.txt Procfile", &name);
+	assert_string_equal(name.p, "Node.js");
+	first_match("requirements.txt go.mod Makefile", &name);
+	assert_string_equal(name.p, "Python");
+	first_match("go.mod Makefile index.html", &name);
+	assert_string_equal(name.p, "Go");
+	first_match("Makefile public/index.html Procfile", &name);
+	assert_string_equal(name.p, "C");
+	first_match("dist/index.html Procfile", &name);
+	assert_string_equal(name.p, "Static");
+	first_match("Procfile run.sh", &name);
+	assert_string_equal(name.p, "Procfile");
+	first_match("README.md", &name);
+	assert_string_equal(name.p, "");
+	buf_release(&name);
 }
 
 int
@@ -200,16 +135,9 @@ main(void)
 		cmocka_unit_test(test_detect_fixtures),
 		cmocka_unit_test(test_detect_order),
 	};
-	const char	*src = getenv("PAAS_SRC");
-	char		 probe[PATH_MAX + 32];
 
 	alarm(60);
-	snprintf(packs, sizeof(packs), "%s/buildpacks", src ? src : ".");
-	snprintf(probe, sizeof(probe), "%s/nodejs/bin/detect", packs);
-	if (access(probe, X_OK) < 0) {
-		fprintf(stderr, "test_detect: no buildpacks in %s "
-		    "(run from the top of the tree or set PAAS_SRC)\n", packs);
+	if (packrun_init() < 0)
 		return 1;
-	}
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
