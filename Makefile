@@ -117,9 +117,12 @@ BUILD_SRCS :=
 # ---------------------------------------------------------------- buildpacks
 # The buildpacks themselves are shell (buildpacks/NAME/bin/*). The one
 # program here is paas-static, the static buildpack's file server: linked
-# statically (libc only) so that it runs on any stack. The static
-# buildpack finds it through $$PAAS_STATIC_BIN, else bin/paas-static of
-# this tree, else PATH (buildpacks/README.md).
+# statically (libc only) so that it runs on any stack, and also copied
+# into the pack (buildpacks/static/vendor/, git-ignored) so that it
+# travels with every copy of the pack. The pack looks for it in
+# $$PAAS_STATIC_BIN, its vendor/, bin/ of this tree, then PATH
+# (buildpacks/README.md). Sanitizer builds link it dynamically and leave
+# vendor/ alone.
 DEBS += python3-venv
 BUILDPACKS_SRCS := buildpacks/static/main.c buildpacks/static/conn.c \
 	    buildpacks/static/req.c buildpacks/static/urlpath.c \
@@ -133,6 +136,10 @@ PROGS += paas-static
 $(BIN)/paas-static: $(call objs_of,$(BUILDPACKS_SRCS)) $(BUILDPACKS_LIBOBJS)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $(BUILDPACKS_STATIC) -o $@ $^
+	$(if $(SANITIZE),,mkdir -p buildpacks/static/vendor && \
+	    cp $@ buildpacks/static/vendor/paas-static.tmp && \
+	    mv -f buildpacks/static/vendor/paas-static.tmp \
+	    buildpacks/static/vendor/paas-static)
 
 UNIT_BUILDPACKS := tests/unit/buildpacks/test_urlpath \
 	    tests/unit/buildpacks/test_mime tests/unit/buildpacks/test_cond \

@@ -821,26 +821,40 @@ test_static_example(void **state)
 	buf_release(&resp);
 }
 
-/* With no PAAS_STATIC_BIN, the in-tree pack finds ../../bin/paas-static. */
+/*
+ * Without PAAS_STATIC_BIN: a copy of the pack (what paas-build runs) uses
+ * the vendor/paas-static that `make` put in the pack, and the pack run in
+ * place finds it too.
+ */
 static void
-test_static_finds_server_in_tree(void **state)
+test_static_finds_server_without_env(void **state)
 {
 	struct build	 b;
-	struct buf	 out = BUF_INIT;
-	char		 tree_bin[PATH_MAX], prog[PATH_MAX];
+	struct buf	 out = BUF_INIT, err = BUF_INIT;
+	char		 vendored[PATH_MAX], prog[PATH_MAX];
 	char		 *argv[] = { prog, b.dir, b.cache, b.env, NULL };
 	char		 *envp[] = { b.path_env, b.home_env, NULL };
+	int		 rc;
 
 	(void)state;
-	path(tree_bin, sizeof(tree_bin), "%s/bin/paas-static", src);
-	if (access(tree_bin, X_OK) < 0)
+	path(vendored, sizeof(vendored), "%s/buildpacks/static/vendor/paas-static",
+	    src);
+	if (access(vendored, X_OK) < 0)
 		skip();
-	build_init(&b, "stt", "static", "static", NULL);
+	build_init(&b, "stv", "static", "static", NULL);
+	path(prog, sizeof(prog), "%s/bin/compile", b.bp);
+	rc = run(argv, envp, b.dir, &out, &err);
+	if (rc != 0)
+		fail_msg("compile exit %d\n%s%s", rc, out.p, err.p);
+	path(prog, sizeof(prog), "%s/bin/paas-static", b.dir);
+	assert_int_equal(access(prog, X_OK), 0);
+	assert_int_equal(unlink(prog), 0);
 	path(prog, sizeof(prog), "%s/buildpacks/static/bin/compile", src);
-	assert_int_equal(run(argv, envp, b.dir, &out, NULL), 0);
+	assert_int_equal(run(argv, envp, b.dir, &out, &err), 0);
 	path(prog, sizeof(prog), "%s/bin/paas-static", b.dir);
 	assert_int_equal(access(prog, X_OK), 0);
 	buf_release(&out);
+	buf_release(&err);
 }
 
 static void
@@ -930,7 +944,7 @@ main(void)
 		T(test_c_make_fails),
 		T(test_c_needs_procfile),
 		T(test_static_example),
-		T(test_static_finds_server_in_tree),
+		T(test_static_finds_server_without_env),
 		T(test_static_without_server_fails),
 		T(test_procfile_multi_example),
 		T(test_procfile_missing),
