@@ -312,7 +312,8 @@ errno_status(int err)
 static int
 respond_dir(struct conn *c, const struct req *r, const char *path, int dir)
 {
-	char		 loc[STATIC_PATH_MAX_BYTES * 3 + 16], idx[STATIC_PATH_MAX_BYTES + 16];
+	char		 loc[STATIC_PATH_MAX_BYTES * 3 + 16];
+	char		 idx[STATIC_PATH_MAX_BYTES + 16];
 	char		 hdr[sizeof(loc) + 16];
 	struct entity	 e = { .fd = -1 };
 	int		 n, rc;

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -124,6 +125,7 @@ listen_on(const struct opts *o)
 
 struct server {
 	int		 lfd;
+	int64_t		 accept_paused_until;	/* ms; out of fds until then */
 	struct site	 site;
 	struct conn	*conns[STATIC_CONNS_MAX];
 	size_t		 nconns;
@@ -164,8 +166,17 @@ server_accept(struct server *s, int64_t now)
 
 	for (n = 0; n < 64 && server_make_room(s); n++) {
 		fd = accept4(s->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd < 0)
+		if (fd < 0) {
+			/*
+			 * Out of fds, the listener stays readable: stop
+			 * polling it for a moment instead of spinning.
+			 */
+			if (errno == EMFILE || errno == ENFILE ||
+			    errno == ENOBUFS || errno == ENOMEM)
+				s->accept_paused_until = now +
+				    STATIC_ACCEPT_PAUSE_MS;
 			return;
+		}
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		if ((c = conn_new(fd, &s->site, now)) == NULL)
 			return;
@@ -180,6 +191,9 @@ server_timeout(const struct server *s, int64_t now)
 {
 	int64_t	first = now + 1000;
 	size_t	i;
+
+	if (s->accept_paused_until > now && s->accept_paused_until < first)
+		first = s->accept_paused_until;
 
 	for (i = 0; i < s->nconns; i++)
 		if (conn_deadline(s->conns[i]) < first)
@@ -197,7 +211,8 @@ server_run(struct server *s)
 
 	while (!stopping) {
 		now = now_ms();
-		pfd[0].fd = s->nconns < STATIC_CONNS_MAX ? s->lfd : -1;
+		pfd[0].fd = s->nconns < STATIC_CONNS_MAX &&
+		    now >= s->accept_paused_until ? s->lfd : -1;
 		pfd[0].events = POLLIN;
 		for (i = 0; i < s->nconns; i++) {
 			pfd[i + 1].fd = conn_fd(s->conns[i]);
@@ -227,6 +242,24 @@ server_run(struct server *s)
 	}
 }
 
+/*
+ * Every connection slot may hold a socket and a file: raise the soft fd
+ * limit toward what STATIC_CONNS_MAX needs, as far as the hard limit
+ * allows.
+ */
+static void
+raise_fd_limit(void)
+{
+	struct rlimit	rl;
+	rlim_t		want = STATIC_CONNS_MAX * 2 + 16;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ?
+	    want : rl.rlim_max;
+	setrlimit(RLIMIT_NOFILE, &rl);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -235,6 +268,7 @@ main(int argc, char **argv)
 	struct sigaction	 sa;
 
 	parse_opts(argc, argv, &o);
+	raise_fd_limit();
 	signal(SIGPIPE, SIG_IGN);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_stop;

@@ -14,7 +14,9 @@
 #define STATIC_IDLE_TIMEOUT_MS	5000	/* keep-alive wait for the next request */
 #define STATIC_WRITE_TIMEOUT_MS	30000	/* without any progress */
 #define STATIC_LINGER_MS	2000	/* draining input before close */
-#define STATIC_OUT_MAX_BYTES	2048	/* response head + inline body */
+#define STATIC_OUT_MAX_BYTES	4096	/* response head + inline body;
+					   fits a Location of 3x the path */
 #define STATIC_BACKLOG		511
+#define STATIC_ACCEPT_PAUSE_MS	100	/* after EMFILE/ENFILE from accept */
 
 #endif
