@@ -701,6 +701,31 @@ test_c_make_fails(void **state)
 }
 
 static void
+test_c_configure_then_make(void **state)
+{
+	struct build	 b;
+	struct buf	 out = BUF_INIT, err = BUF_INIT;
+	char		 p[PATH_MAX + 16];
+
+	(void)state;
+	build_init(&b, "cconf", "c", NULL, NULL);
+	add_file(&b, "configure", "#!/bin/sh\necho \"PREFIX=${1#--prefix=}\" "
+	    "> config.mk\n");
+	path(p, sizeof(p), "%s/configure", b.dir);
+	assert_int_equal(chmod(p, 0755), 0);
+	add_file(&b, "Makefile", "include config.mk\nall:\n"
+	    "\t@echo configured for $(PREFIX)\n");
+	add_file(&b, "Procfile", "web: ./server\n");
+	assert_int_equal(step(&b, "detect", &out, &err), 0);
+	assert_int_equal(step(&b, "compile", &out, &err), 0);
+	assert_non_null(strstr(out.p, "-----> Configuring (./configure "
+	    "--prefix=/app)\n"));
+	assert_non_null(strstr(out.p, "       configured for /app\n"));
+	buf_release(&out);
+	buf_release(&err);
+}
+
+static void
 test_c_needs_procfile(void **state)
 {
 	struct build	b;
@@ -942,6 +967,7 @@ main(void)
 		T(test_go_missing_toolchain),
 		T(test_c_example),
 		T(test_c_make_fails),
+		T(test_c_configure_then_make),
 		T(test_c_needs_procfile),
 		T(test_static_example),
 		T(test_static_finds_server_without_env),
