@@ -131,25 +131,27 @@ conn_idle(const struct conn *c)
 }
 
 /*
- * Start a response head in out[]. extra is zero or more complete header
- * lines. Returns 0, or -1 when it does not fit (a bug: heads are small).
+ * Start a response head in out[]. type NULL: no Content-Type; clen < 0:
+ * no Content-Length (304). extra is zero or more complete header lines.
+ * Returns 0, or -1 when it does not fit (a bug: heads are small).
  */
 static int
 head_start(struct conn *c, int code, const char *type, long long clen,
     const char *extra)
 {
-	char	date[COND_DATE_LEN + 1];
+	char	date[COND_DATE_LEN + 1], len[40] = "";
 	int	n;
 
 	cond_date_fmt(time(NULL), date);
+	if (clen >= 0)
+		snprintf(len, sizeof(len), "Content-Length: %lld\r\n", clen);
 	n = snprintf(c->out, sizeof(c->out),
 	    "HTTP/1.1 %d %s\r\nServer: paas-static\r\nDate: %s\r\n"
-	    "%s%s%s"
-	    "Content-Length: %lld\r\n%s"
+	    "%s%s%s%s%s"
 	    "Connection: %s\r\n\r\n",
 	    code, status_reason(code), date,
 	    type ? "Content-Type: " : "", type ? type : "", type ? "\r\n" : "",
-	    clen, extra ? extra : "", c->keepalive ? "keep-alive" : "close");
+	    len, extra ? extra : "", c->keepalive ? "keep-alive" : "close");
 	if (n < 0 || (size_t)n >= sizeof(c->out))
 		return -1;
 	c->outlen = (size_t)n;
@@ -233,7 +235,10 @@ entity_open(const struct site *site, const char *rel, int gzip_ok,
 	return 0;
 }
 
-/* Send an entity: 200 (or code), 304 when the client's copy is fresh. */
+/*
+ * Send an entity: 200 (or code), or 304 when the client's copy is fresh.
+ * Takes e's fd in every case.
+ */
 static int
 respond_entity(struct conn *c, const struct req *r, struct entity *e,
     int code)
@@ -251,23 +256,13 @@ respond_entity(struct conn *c, const struct req *r, struct entity *e,
 	    "X-Content-Type-Options: nosniff\r\n",
 	    etag, lm, e->gzip ? "Content-Encoding: gzip\r\n" : "",
 	    e->vary ? "Vary: Accept-Encoding\r\n" : "");
-	if (n < 0 || (size_t)n >= sizeof(extra))
-		return -1;
-	if (fresh) {
+	if (n < 0 || (size_t)n >= sizeof(extra) ||
+	    head_start(c, fresh ? 304 : code, fresh ? NULL : e->type,
+	    fresh ? -1 : (long long)e->st.st_size, extra) < 0) {
 		entity_close(e);
-		c->outlen = 0;
-		n = snprintf(c->out, sizeof(c->out), "HTTP/1.1 304 Not Modified\r\n"
-		    "Server: paas-static\r\n%sConnection: %s\r\n\r\n", extra,
-		    c->keepalive ? "keep-alive" : "close");
-		if (n < 0 || (size_t)n >= sizeof(c->out))
-			return -1;
-		c->outlen = (size_t)n;
-		c->outoff = 0;
-		return 0;
-	}
-	if (head_start(c, code, e->type, (long long)e->st.st_size, extra) < 0)
 		return -1;
-	if (r->method == REQ_HEAD || e->st.st_size == 0) {
+	}
+	if (fresh || r->method == REQ_HEAD || e->st.st_size == 0) {
 		entity_close(e);
 		return 0;
 	}

@@ -530,9 +530,18 @@ test_nodejs_example(void **state)
 	buf_release(&exp);
 }
 
+/*
+ * The second push reuses ~/.npm from CACHE_DIR: it must succeed with npm
+ * forbidden to touch the network (NPM_CONFIG_OFFLINE=true), which proves
+ * the cache alone is enough. Both times are printed for the record; they
+ * are not compared, because on a loaded machine wall time is noise.
+ */
 static void
-test_nodejs_cache_speeds_second_compile(void **state)
+test_nodejs_cache_serves_second_compile(void **state)
 {
+	static const char *const offline_npm[] = {
+		"NPM_CONFIG_OFFLINE=true", NULL,
+	};
 	struct build	 b;
 	double		 t0, first, second;
 
@@ -543,13 +552,12 @@ test_nodejs_cache_speeds_second_compile(void **state)
 	first = now_s() - t0;
 	/* a fresh checkout, the same cache: the second push */
 	nftw(b.dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-	build_init(&b, "n1", "nodejs", "node", NULL);
+	build_init(&b, "n1", "nodejs", "node", offline_npm);
 	t0 = now_s();
 	detect_and_compile(&b, "Node.js");
 	second = now_s() - t0;
 	print_message("node compile: first %.2fs (empty cache), second %.2fs "
-	    "(cached)\n", first, second);
-	assert_true(second < first);
+	    "(cache only, npm offline)\n", first, second);
 }
 
 static void
@@ -956,7 +964,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 #define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
 		T(test_nodejs_example),
-		T(test_nodejs_cache_speeds_second_compile),
+		T(test_nodejs_cache_serves_second_compile),
 		T(test_nodejs_package_json_not_json),
 		T(test_python_example),
 		T(test_python_vendored_wheel_offline),
