@@ -203,7 +203,8 @@ teardown(void **state)
 
 struct build {
 	char	bp[PATH_MAX];		/* our copy of the buildpack */
-	char	dir[PATH_MAX];		/* BUILD_DIR */
+	char	dir[PATH_MAX];		/* BUILD_DIR, then where the slug runs */
+	char	built[PATH_MAX];	/* where it was compiled */
 	char	cache[PATH_MAX];
 	char	env[PATH_MAX];
 	char	path_env[PATH_MAX + 8];	/* PATH=... for the steps */
@@ -473,6 +474,14 @@ deploy(struct build *b, const char *name, const char *yaml_has,
 	if (yaml_has && strstr(yaml.p, yaml_has) == NULL)
 		fail_msg("release YAML lacks '%s':\n%s", yaml_has, yaml.p);
 	web_command(b, &yaml, cmd, sizeof(cmd));
+	/*
+	 * Run the slug somewhere else than where it was built, as the
+	 * runtime runs it at /app: nothing may depend on the build path.
+	 */
+	path(b->built, sizeof(b->built), "%s", b->dir);
+	path(b->dir, sizeof(b->dir), "%s-slug", b->built);
+	assert_int_equal(rename(b->built, b->dir), 0);
+	path(b->home_env, sizeof(b->home_env), "HOME=%s", b->dir);
 	port = free_port();
 	start_proc(b, cmd, "web.1", port, NULL, "web.log");
 	status = http_get(port, "/", NULL, &resp);
@@ -599,11 +608,17 @@ test_python_vendored_wheel_offline(void **state)
 	(void)state;
 	build_init(&b, "pyv", "python", "python-vendored", offline);
 	deploy(&b, "Python", NULL, "vendored paas-greeting wheel");
-	/* console scripts no longer name the build dir: relocatable */
+	/* console scripts no longer name the build dir, and run elsewhere */
 	path(p, sizeof(p), "%s/.venv/bin/pip", b.dir);
 	read_file(p, &pip);
 	assert_true(pip.len > 0);
-	assert_null(strstr(pip.p, b.dir));
+	assert_null(strstr(pip.p, b.built));
+	{
+		char	*argv[] = { p, "--version", NULL };
+
+		assert_int_equal(run(argv, b.envp, b.dir, &pip, NULL), 0);
+		assert_non_null(strstr(pip.p, b.dir));
+	}
 	buf_release(&pip);
 }
 
