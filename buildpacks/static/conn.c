@@ -20,7 +20,7 @@
 enum conn_state {
 	CONN_READ,	/* waiting for (the rest of) a request head */
 	CONN_WRITE,	/* sending out[], then the file */
-	CONN_LINGER,	/* sent all, write side shut: drain input until EOF */
+	CONN_LINGER,	/* all sent, write side shut: drain until EOF */
 };
 
 struct conn {
@@ -307,6 +307,7 @@ errno_status(int err)
 static int
 respond_dir(struct conn *c, const struct req *r, const char *path, int dir)
 {
+	int		 head = r->method == REQ_HEAD;
 	char		 loc[STATIC_PATH_MAX_BYTES * 3 + 16];
 	char		 idx[STATIC_PATH_MAX_BYTES + 16];
 	char		 hdr[sizeof(loc) + 16];
@@ -315,18 +316,19 @@ respond_dir(struct conn *c, const struct req *r, const char *path, int dir)
 
 	if (!dir && *path) {
 		if ((n = urlpath_escape(path, loc, sizeof(loc) - 1)) < 0)
-			return respond_text(c, 414, r->method == REQ_HEAD, NULL);
+			return respond_text(c, 414, head, NULL);
 		snprintf(hdr, sizeof(hdr), "Location: %s/\r\n", loc);
-		return respond_text(c, 301, r->method == REQ_HEAD, hdr);
+		return respond_text(c, 301, head, hdr);
 	}
-	n = snprintf(idx, sizeof(idx), "%s%sindex.html", path, *path ? "/" : "");
+	n = snprintf(idx, sizeof(idx), "%s%sindex.html", path,
+	    *path ? "/" : "");
 	if (n < 0 || (size_t)n >= sizeof(idx))
 		return respond_404(c, r);
-	rc = entity_open(c->site, idx, req_accepts_gzip(r->accept_encoding), &e);
+	rc = entity_open(c->site, idx, req_accepts_gzip(r->accept_encoding),
+	    &e);
 	if (rc < 0)
-		return rc == -ENOENT || errno_status(rc) == 404 ?
-		    respond_404(c, r) :
-		    respond_text(c, errno_status(rc), r->method == REQ_HEAD, NULL);
+		return errno_status(rc) == 404 ? respond_404(c, r) :
+		    respond_text(c, errno_status(rc), head, NULL);
 	return respond_entity(c, r, &e, 200);
 }
 

@@ -7,7 +7,7 @@
 
 /* What every connection serves from; owned by main(). */
 struct site {
-	int			rootfd;		/* the --root directory */
+	int			rootfd;	/* the --root directory */
 	enum safeopen_mode	mode;
 };
 

@@ -106,10 +106,12 @@ listen_on(const struct opts *o)
 		sin6->sin6_port = htons((uint16_t)o->port);
 		sslen = sizeof(*sin6);
 	} else {
-		fprintf(stderr, "paas-static: bad bind address '%s'\n", o->bind);
+		fprintf(stderr, "paas-static: bad bind address '%s'\n",
+		    o->bind);
 		return -1;
 	}
-	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0);
 	if (fd < 0 ||
 	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
 	    bind(fd, (struct sockaddr *)&ss, sslen) < 0 ||
@@ -125,7 +127,7 @@ listen_on(const struct opts *o)
 
 struct server {
 	int		 lfd;
-	int64_t		 accept_paused_until;	/* ms; out of fds until then */
+	int64_t		 accept_paused_until;	/* ms, after EMFILE */
 	struct site	 site;
 	struct conn	*conns[STATIC_CONNS_MAX];
 	size_t		 nconns;

@@ -19,8 +19,8 @@ struct req {
 	enum req_method	 method;
 	struct slice	 target;
 	int		 minor;		/* HTTP/1.minor: 0 or 1 */
-	int		 keepalive;	/* version default, then Connection */
-	int		 has_body;	/* Content-Length > 0 or Transfer-Encoding */
+	int		 keepalive;	/* by version, then Connection */
+	int		 has_body;	/* Content-Length > 0 or TE */
 	struct slice	 if_none_match;
 	struct slice	 if_modified_since;
 	struct slice	 accept_encoding;

@@ -9,7 +9,7 @@
 #include "paas_static.h"
 #include "safeopen.h"
 
-static int openat2_refused;	/* set once openat2 fails with ENOSYS/EPERM */
+static int openat2_refused;	/* openat2 gave ENOSYS/EPERM once */
 
 static int
 open_beneath(int rootfd, const char *rel, int flags)
