@@ -119,6 +119,44 @@ test_urlpath_escape_for_location(void **state)
 	assert_int_equal(urlpath_escape("abcdefghij", buf, 8), -ENAMETOOLONG);
 }
 
+/*
+ * Property check on random targets built from the characters that
+ * matter ('/', '.', '%', hex digits, letters, NUL escapes): whatever is
+ * accepted never has an empty, "." or ".." segment, a leading or
+ * trailing slash, a NUL, or a hidden segment other than .well-known.
+ */
+static void
+test_urlpath_random_targets_stay_inside(void **state)
+{
+	static const char	alphabet[] = "/./%2e2E2f%00aZ.well-known";
+	char			target[48], o[64], *seg, *save;
+	unsigned		seed = 12345, i, j, len;
+	int			d;
+
+	(void)state;
+	for (i = 0; i < 200000; i++) {
+		target[0] = '/';
+		len = 1 + (seed = seed * 1103515245 + 12345) % 40;
+		for (j = 1; j < len; j++) {
+			seed = seed * 1103515245 + 12345;
+			target[j] = alphabet[(seed >> 16) % (sizeof(alphabet) - 1)];
+		}
+		if (urlpath_normalize(slice_from(target, len), o, sizeof(o),
+		    &d) < 0)
+			continue;
+		assert_true(o[0] != '/');
+		assert_true(o[0] == '\0' || o[strlen(o) - 1] != '/');
+		assert_null(strstr(o, "//"));
+		for (seg = strtok_r(o, "/", &save); seg;
+		    seg = strtok_r(NULL, "/", &save)) {
+			assert_string_not_equal(seg, ".");
+			assert_string_not_equal(seg, "..");
+			if (seg[0] == '.')
+				assert_string_equal(seg, ".well-known");
+		}
+	}
+}
+
 int
 main(void)
 {
@@ -130,6 +168,7 @@ main(void)
 		cmocka_unit_test(test_urlpath_hides_dotfiles_but_well_known),
 		cmocka_unit_test(test_urlpath_respects_the_output_size),
 		cmocka_unit_test(test_urlpath_escape_for_location),
+		cmocka_unit_test(test_urlpath_random_targets_stay_inside),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
