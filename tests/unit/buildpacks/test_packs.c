@@ -210,6 +210,12 @@ test_nodejs_npm_commands(void **state)
 	assert_string_equal(log.p, "ci --omit=dev\n");
 	assert_int_equal(compile(w, "{}", 0, NULL, NULL, &out, &err, &log), 0);
 	assert_string_equal(log.p, "install --omit=dev\n");
+	assert_null(strstr(out.p, "yarn.lock"));
+	assert_int_equal(packrun_write(w->build, "yarn.lock", ""), 0);
+	assert_int_equal(compile(w, "{}", 0, NULL, NULL, &out, &err, &log), 0);
+	assert_non_null(strstr(out.p, " !     yarn.lock found, but this pack "
+	    "uses npm"));
+	assert_string_equal(log.p, "install --omit=dev\n");
 	assert_int_equal(compile(w, "{}", 1, "NPM_CONFIG_PRODUCTION=false",
 	    NULL, &out, &err, &log), 0);
 	assert_string_equal(log.p, "ci\n");
