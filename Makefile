@@ -202,7 +202,50 @@ $(addprefix $(B)/,$(INTEGRATION_BUILDER)): $(B)/%: $(B)/%.o $(LIBPAAS) \
 
 
 # ---------------------------------------------------------------- buildpacks
-BUILDPACKS_SRCS :=
+# The buildpacks themselves are shell (buildpacks/NAME/bin/*). The one
+# program here is paas-static, the static buildpack's file server: linked
+# statically (libc only) so that it runs on any stack, and also copied
+# into the pack (buildpacks/static/vendor/, git-ignored) so that it
+# travels with every copy of the pack. The pack looks for it in
+# $$PAAS_STATIC_BIN, its vendor/, bin/ of this tree, then PATH
+# (buildpacks/README.md). Sanitizer builds link it dynamically and leave
+# vendor/ alone.
+DEBS += python3-venv
+BUILDPACKS_SRCS := buildpacks/static/main.c buildpacks/static/conn.c \
+	    buildpacks/static/req.c buildpacks/static/urlpath.c \
+	    buildpacks/static/cond.c buildpacks/static/mime.c \
+	    buildpacks/static/safeopen.c
+BUILDPACKS_LIBOBJS := $(B)/lib/slice.o $(B)/lib/parse.o
+# sanitizers cannot be linked statically
+BUILDPACKS_STATIC := $(if $(SANITIZE),,-static)
+PROGS += paas-static
+
+$(BIN)/paas-static: $(call objs_of,$(BUILDPACKS_SRCS)) $(BUILDPACKS_LIBOBJS)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) $(BUILDPACKS_STATIC) -o $@ $^
+	$(if $(SANITIZE),,mkdir -p buildpacks/static/vendor && \
+	    cp $@ buildpacks/static/vendor/paas-static.tmp && \
+	    mv -f buildpacks/static/vendor/paas-static.tmp \
+	    buildpacks/static/vendor/paas-static)
+
+UNIT_BUILDPACKS := tests/unit/buildpacks/test_urlpath \
+	    tests/unit/buildpacks/test_mime tests/unit/buildpacks/test_cond \
+	    tests/unit/buildpacks/test_req tests/unit/buildpacks/test_safeopen \
+	    tests/unit/buildpacks/test_detect tests/unit/buildpacks/test_packs
+UNIT_TESTS += $(UNIT_BUILDPACKS)
+$(B)/tests/unit/buildpacks/test_detect $(B)/tests/unit/buildpacks/test_packs: \
+	    $(B)/tests/unit/buildpacks/packrun.o
+$(B)/tests/unit/buildpacks/%.o: PAAS_CFLAGS += -Ibuildpacks/static
+
+# integration: every built-in pack on its example (examples/), no root
+INTEGRATION_BUILDPACKS := tests/integration/buildpacks/test_buildpacks
+INTEGRATION += $(INTEGRATION_BUILDPACKS)
+$(addprefix $(B)/,$(INTEGRATION_BUILDPACKS)): $(B)/%: $(B)/%.o $(LIBPAAS) \
+	    $(LLHTTP_A)
+	$(tlink)
+$(addprefix $(B)/,$(UNIT_BUILDPACKS)): $(B)/%: $(B)/%.o \
+	    $(call core_of,$(BUILDPACKS_SRCS)) $(LIBPAAS) $(LLHTTP_A)
+	$(tlink)
 
 
 

@@ -1,0 +1,3 @@
+module example.com/paas/hello-go
+
+go 1.19
