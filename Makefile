@@ -94,7 +94,8 @@ $(addprefix $(B)/,$(UNIT_LIB)): $(B)/%: $(B)/%.o $(LIBPAAS) $(LLHTTP_A)
 
 
 # ---------------------------------------------------------------- daemon
-PAASD_SRCS := daemon/main.c daemon/api.c daemon/applog.c daemon/gitsrv.c \
+PAASD_SRCS := daemon/main.c daemon/api.c daemon/applog.c daemon/build.c \
+	      daemon/gitsrv.c \
 	      daemon/http.c daemon/model.c daemon/proc.c daemon/store.c \
 	      daemon/routes.c daemon/sshkeys.c daemon/super.c
 PROGS += paasd
@@ -133,7 +134,7 @@ $(B)/tests/integration/%.o: ALL_CFLAGS += -Itests/integration
 PAAS_SRCS := cli/main.c cli/cli.c cli/client.c cli/out.c cli/env.c \
 	     cli/args.c cli/cmd_apps.c cli/cmd_config.c cli/cmd_releases.c \
 	     cli/cmd_domains.c cli/cmd_ps.c cli/cmd_git.c cli/cmd_logs.c \
-	     cli/cmd_keys.c
+	     cli/cmd_keys.c cli/cmd_builds.c
 PROGS += paas
 
 $(BIN)/paas: $(call objs_of,$(PAAS_SRCS)) $(LIBPAAS) $(LLHTTP_A)

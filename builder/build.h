@@ -36,6 +36,7 @@ struct pack {
 struct build {
 	/* command line */
 	const char		*repo;
+	const char		*objects;	/* push quarantine, or NULL */
 	const char		*commit;
 	const char		*app;
 	const char		*images;

@@ -482,15 +482,29 @@ checkout_opts_default(struct checkout_opts *o)
 }
 
 static int
-open_commit(const char *repo_path, const char *rev, git_repository **repo,
-    git_commit **commit, struct perr *err)
+open_commit(const char *repo_path, const char *objects, const char *rev,
+    git_repository **repo, git_commit **commit, struct perr *err)
 {
 	git_object	*obj = NULL;
+	git_odb		*odb = NULL;
 	int		 rc;
 
 	if (git_repository_open_bare(repo, repo_path) != 0 &&
 	    git_repository_open(repo, repo_path) != 0)
 		return git_fail(err, -ENOENT, "checkout: open repository");
+	/*
+	 * During a push the new objects sit in git's quarantine directory
+	 * until the pre-receive hook accepts them: read it as an alternate.
+	 */
+	if (objects != NULL) {
+		rc = git_repository_odb(&odb, *repo);
+		if (rc == 0)
+			rc = git_odb_add_disk_alternate(odb, objects);
+		git_odb_free(odb);
+		if (rc != 0)
+			return git_fail(err, -ENOENT, "checkout: add object "
+			    "directory");
+	}
 	if (git_revparse_single(&obj, *repo, rev) != 0)
 		return git_fail(err, -ENOENT, "checkout: find commit");
 	rc = git_object_peel((git_object **)commit, obj, GIT_OBJECT_COMMIT);
@@ -519,7 +533,8 @@ checkout_commit(const char *repo_path, const char *rev, const char *dest,
 	memset(&w, 0, sizeof(w));
 	buf_init(&w.path);
 	git_libgit2_init();
-	if ((rc = open_commit(repo_path, rev, &repo, &commit, err)) != 0)
+	if ((rc = open_commit(repo_path, opts->objects, rev, &repo, &commit,
+	    err)) != 0)
 		goto out;
 	if (git_commit_tree(&root, commit) != 0 ||
 	    git_repository_odb(&sc.odb, repo) != 0) {

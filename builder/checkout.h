@@ -39,6 +39,8 @@ struct checkout_limits {
 
 struct checkout_opts {
 	struct checkout_limits	 lim;
+	const char		*objects;	/* extra object dir, or NULL:
+						   git's quarantine during a push */
 	int			 chown;		/* give files to uid:gid */
 	uid_t			 uid;
 	gid_t			 gid;

@@ -28,10 +28,12 @@ enum opt {
 	OPT_ENV_DIR, OPT_BUILDPACK, OPT_BUILDPACKS_DIR, OPT_UID, OPT_GID,
 	OPT_TIMEOUT, OPT_RELEASE_VERSION, OPT_REF, OPT_STACK,
 	OPT_COMPRESSION, OPT_LEVEL, OPT_EPOCH, OPT_KEEP_WORK, OPT_HELP,
+	OPT_OBJECTS,
 };
 
 static const struct option options[] = {
 	{ "repo",		required_argument, NULL, OPT_REPO },
+	{ "objects",		required_argument, NULL, OPT_OBJECTS },
 	{ "commit",		required_argument, NULL, OPT_COMMIT },
 	{ "app",		required_argument, NULL, OPT_APP },
 	{ "images",		required_argument, NULL, OPT_IMAGES },
@@ -55,7 +57,8 @@ static const struct option options[] = {
 };
 
 static const char usage_text[] =
-	"usage: paas-build --repo DIR --commit SHA --app APP --images DIR\n"
+	"usage: paas-build --repo DIR [--objects DIR] --commit SHA --app APP\n"
+	"         --images DIR\n"
 	"         --cache DIR --work DIR [--env-dir DIR]\n"
 	"         [--buildpack NAME|PATH|URL[#REF]]... [--buildpacks-dir DIR]\n"
 	"         [--uid N --gid N] [--timeout SEC] [--release-version N]\n"
@@ -85,6 +88,7 @@ parse_opt(struct build *b, int c, const char *arg)
 
 	switch (c) {
 	case OPT_REPO: b->repo = arg; return 0;
+	case OPT_OBJECTS: b->objects = arg; return 0;
 	case OPT_COMMIT: b->commit = arg; return 0;
 	case OPT_APP: b->app = arg; return 0;
 	case OPT_IMAGES: b->images = arg; return 0;
@@ -407,6 +411,7 @@ run_build(struct build *b, struct perr *err)
 		return rc;
 	say_step("Building on the %s stack", b->stack);
 	checkout_opts_default(&co);
+	co.objects = b->objects;
 	co.chown = b->drop;
 	co.uid = b->uid;
 	co.gid = b->gid;

@@ -30,6 +30,8 @@ cli_cmd_fn	cmd_ps_resize;
 cli_cmd_fn	cmd_git_remote;
 cli_cmd_fn	cmd_logs;
 cli_cmd_fn	cmd_keys;
+cli_cmd_fn	cmd_builds;
+cli_cmd_fn	cmd_builds_output;
 cli_cmd_fn	cmd_keys_add;
 cli_cmd_fn	cmd_keys_remove;
 cli_cmd_fn	cmd_git_credentials;

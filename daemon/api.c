@@ -13,6 +13,7 @@
 
 #include "api.h"
 #include "applog.h"
+#include "build.h"
 #include "log.h"
 #include "model.h"
 #include "parse.h"
@@ -751,6 +752,56 @@ keys_remove(struct api_call *c)
 	store_key_release(&k);
 }
 
+/* ---------------------------------------------------------------- builds */
+
+static void
+builds_create(struct api_call *c)
+{
+	struct perr err = PERR_INIT;
+
+	if (app_param(c, &err) != 0 ||
+	    build_start(c->pd, c->req, c->params[0], &err) != 0) {
+		reply_perr(c, &err);
+		return;
+	}
+	c->resp->status = 0;	/* streaming */
+}
+
+static void
+builds_list(struct api_call *c)
+{
+	struct perr	 err = PERR_INIT;
+	json_t		*arr;
+
+	if (app_param(c, &err) != 0 ||
+	    build_list(c->pd, c->params[0], &arr, &err) != 0) {
+		reply_perr(c, &err);
+		return;
+	}
+	reply_json(c, 200, arr);
+}
+
+static void
+builds_output(struct api_call *c)
+{
+	struct perr		 err = PERR_INIT;
+	struct buf		 text = BUF_INIT;
+	struct http_stream	*s;
+
+	if (app_param(c, &err) != 0 ||
+	    build_output(c->pd, c->params[0], c->params[1], &text, &err) != 0) {
+		buf_release(&text);
+		reply_perr(c, &err);
+		return;
+	}
+	s = http_stream_begin(c->req, 200, "text/plain; charset=utf-8", NULL,
+	    NULL);
+	c->resp->status = 0;
+	http_stream_write(s, text.p, text.len);
+	http_stream_end(s);
+	buf_release(&text);
+}
+
 static int hexval(char);
 
 /* ---------------------------------------------------------------- logs */
@@ -915,6 +966,9 @@ static const struct api_route routes[] = {
 	{ "POST",	"/apps/{}/domains",			domains_add },
 	{ "DELETE",	"/apps/{}/domains/{}",			domains_remove },
 	{ "GET",	"/apps/{}/logs",			logs_get },
+	{ "POST",	"/apps/{}/builds",			builds_create },
+	{ "GET",	"/apps/{}/builds",			builds_list },
+	{ "GET",	"/apps/{}/builds/{}/output",		builds_output },
 	{ "GET",	"/keys",				keys_list },
 	{ "POST",	"/keys",				keys_add },
 	{ "DELETE",	"/keys/{}",				keys_remove },

@@ -15,6 +15,7 @@
 
 #include "api.h"
 #include "applog.h"
+#include "build.h"
 #include "gitsrv.h"
 #include "http.h"
 #include "log.h"
@@ -152,11 +153,17 @@ static void
 data_dir_init(const char *dir)
 {
 	static const char *const subdirs[] = { "repos", "images", "cache",
-	    "instances", "logs", "router" };
+	    "instances", "logs", "router", "builds" };
 	char	path[1024];
 	size_t	i;
 
+	/*
+	 * 0711 (set explicitly, past the umask): builds run as each app's
+	 * user and must reach their work dir below; nobody may list.
+	 */
 	mkdir_or_die(dir, 0711);
+	if (chmod(dir, 0711) != 0)
+		fatal("chmod %s", dir);
 	for (i = 0; i < sizeof(subdirs) / sizeof(subdirs[0]); i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, subdirs[i]);
 		mkdir_or_die(path, 0711);
@@ -251,6 +258,7 @@ on_term(uv_signal_t *s, int signum)
 {
 	(void)s;
 	log_info("received %s, shutting down", strsignal(signum));
+	build_cancel_all();
 	http_server_close(server);
 	applog_free(pd.applog);
 	pd.applog = NULL;
@@ -337,6 +345,7 @@ main(int argc, char **argv)
 	snprintf(dbpath, sizeof(dbpath), "%s/router/routes.json", pd.data_dir);
 	if (routes_write(pd.store, dbpath, NULL, 0, &err) != 0)
 		log_warnx("route table: %s", err.msg);
+	build_recover(&pd);
 	if ((rc = gitsrv_install_hooks(pd.data_dir)) != 0)
 		fatalx("install git hooks: %s", strerror(-rc));
 	if ((rc = proc_init(loop)) != 0)

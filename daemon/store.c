@@ -70,6 +70,16 @@ const char *const store_migrations[] = {
 	"  blob TEXT NOT NULL,"
 	"  comment TEXT NOT NULL,"
 	"  created_at TEXT NOT NULL);",
+	/* 4 -> 5: builds */
+	"CREATE TABLE builds ("
+	"  id TEXT PRIMARY KEY,"
+	"  app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,"
+	"  commit_sha TEXT NOT NULL,"
+	"  status TEXT NOT NULL,"
+	"  release_version INTEGER,"
+	"  created_at TEXT NOT NULL,"
+	"  updated_at TEXT NOT NULL);"
+	"CREATE INDEX builds_app ON builds(app_id, created_at);",
 };
 const int store_schema_latest =
     (int)(sizeof(store_migrations) / sizeof(store_migrations[0]));
@@ -1237,5 +1247,205 @@ store_key_remove(struct store *st, const char *id, struct store_key *k,
 		if (rc)
 			store_key_release(k);
 	}
+	return tx_end(st, rc, err);
+}
+
+/* ---------------------------------------------------------------- builds */
+
+static void
+build_row(sqlite3_stmt *q, struct store_build *b)
+{
+	memset(b, 0, sizeof(*b));
+	col_copy(b->id, sizeof(b->id), q, 0);
+	col_copy(b->commit, sizeof(b->commit), q, 1);
+	col_copy(b->status, sizeof(b->status), q, 2);
+	b->release_version = sqlite3_column_int64(q, 3);
+	col_copy(b->created_at, sizeof(b->created_at), q, 4);
+	col_copy(b->updated_at, sizeof(b->updated_at), q, 5);
+}
+
+int
+store_build_add(struct store *st, const char *app, const char *commit,
+    struct store_build *b, struct perr *err)
+{
+	struct app	a;
+	char		id[STORE_ID_LEN + 1], now[STORE_TIME_LEN + 1];
+	int		rc;
+
+	if ((rc = tx_begin(st, err)) != 0)
+		return rc;
+	store_uuid(id);
+	store_now(now);
+	rc = app_lookup(st, app, &a, err);
+	if (rc == 0)
+		rc = step_done(st, prep(st, "INSERT INTO builds (id, app_id, "
+		    "commit_sha, status, created_at, updated_at) VALUES (?, ?, "
+		    "?, 'pending', ?, ?)", 5, id, a.id, commit, now, now),
+		    "add build", err);
+	if (rc == 0) {
+		memset(b, 0, sizeof(*b));
+		snprintf(b->id, sizeof(b->id), "%s", id);
+		snprintf(b->commit, sizeof(b->commit), "%s", commit);
+		snprintf(b->status, sizeof(b->status), "pending");
+		snprintf(b->created_at, sizeof(b->created_at), "%s", now);
+		snprintf(b->updated_at, sizeof(b->updated_at), "%s", now);
+	}
+	return tx_end(st, rc, err);
+}
+
+int
+store_build_finish(struct store *st, const char *id, int ok,
+    long long release_version, struct perr *err)
+{
+	sqlite3_stmt	*q;
+	char		 now[STORE_TIME_LEN + 1];
+	int		 rc;
+
+	if ((rc = tx_begin(st, err)) != 0)
+		return rc;
+	store_now(now);
+	q = prep(st, "UPDATE builds SET status = ?, release_version = ?, "
+	    "updated_at = ? WHERE id = ?", 0);
+	if (q == NULL ||
+	    sqlite3_bind_text(q, 1, ok ? "succeeded" : "failed", -1,
+	    SQLITE_STATIC) != SQLITE_OK ||
+	    (release_version > 0 ? sqlite3_bind_int64(q, 2, release_version) :
+	    sqlite3_bind_null(q, 2)) != SQLITE_OK ||
+	    sqlite3_bind_text(q, 3, now, -1, SQLITE_TRANSIENT) != SQLITE_OK ||
+	    sqlite3_bind_text(q, 4, id, -1, SQLITE_TRANSIENT) != SQLITE_OK) {
+		sqlite3_finalize(q);
+		rc = db_fail(st, err, "finish build");
+	} else
+		rc = step_done(st, q, "finish build", err);
+	return tx_end(st, rc, err);
+}
+
+/* Builds still pending belong to a paasd that died: they failed. */
+int
+store_build_fail_pending(struct store *st, struct perr *err)
+{
+	int rc;
+
+	if ((rc = tx_begin(st, err)) != 0)
+		return rc;
+	rc = step_done(st, prep(st, "UPDATE builds SET status = 'failed' "
+	    "WHERE status = 'pending'", 0), "fail pending builds", err);
+	return tx_end(st, rc, err);
+}
+
+int
+store_build_list(struct store *st, const char *app, struct store_build **out,
+    size_t *n, struct perr *err)
+{
+	sqlite3_stmt		*q;
+	struct store_build	*v = NULL;
+	struct app		 a;
+	size_t			 len = 0;
+	int			 rc, step;
+
+	if ((rc = app_lookup(st, app, &a, err)) != 0)
+		return rc;
+	q = prep(st, "SELECT id, commit_sha, status, release_version, "
+	    "created_at, updated_at FROM builds WHERE app_id = ? "
+	    "ORDER BY created_at DESC, rowid DESC", 1, a.id);
+	if (q == NULL)
+		return db_fail(st, err, "list builds");
+	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+		struct store_build *nv = realloc(v, (len + 1) * sizeof(*v));
+
+		if (nv == NULL)
+			abort();
+		v = nv;
+		build_row(q, &v[len++]);
+	}
+	sqlite3_finalize(q);
+	if (step != SQLITE_DONE) {
+		free(v);
+		return db_fail(st, err, "list builds");
+	}
+	*out = v;
+	*n = len;
+	return 0;
+}
+
+static int
+config_add_missing(struct store *st, const char *app_id, json_t *defaults,
+    struct perr *err)
+{
+	const char	*k;
+	json_t		*v;
+	int		 rc = 0;
+
+	json_object_foreach(defaults, k, v) {
+		if (!json_is_string(v))
+			continue;
+		rc = step_done(st, prep(st, "INSERT OR IGNORE INTO config_vars "
+		    "(app_id, key, value) VALUES (?, ?, ?)", 3, app_id, k,
+		    json_string_value(v)), "write config", err);
+		if (rc)
+			break;
+	}
+	return rc;
+}
+
+/* First deploy of a web type: one web process, like Heroku and Dokku. */
+static int
+formation_defaults(struct store *st, const char *app_id, json_t *ptypes,
+    struct perr *err)
+{
+	const char	*type;
+	json_t		*v;
+	char		 now[STORE_TIME_LEN + 1];
+	int		 rc = 0;
+
+	(void)v;
+	store_now(now);
+	json_object_foreach(ptypes, type, v) {
+		rc = step_done(st, prep(st, strcmp(type, "web") == 0 ?
+		    "INSERT OR IGNORE INTO formation (app_id, type, quantity, "
+		    "size, updated_at) VALUES (?, ?, 1, 'basic', ?)" :
+		    "INSERT OR IGNORE INTO formation (app_id, type, quantity, "
+		    "size, updated_at) VALUES (?, ?, 0, 'basic', ?)", 3, app_id,
+		    type, now), "set formation", err);
+		if (rc)
+			break;
+	}
+	return rc;
+}
+
+int
+store_release_deploy(struct store *st, const char *app,
+    const struct store_deploy *d, struct release *rel, struct perr *err)
+{
+	struct release_base	 base;
+	struct app		 a;
+	json_t			*config = NULL;
+	char			*cfg = NULL, *pt = NULL, desc[64];
+	int			 rc;
+
+	memset(rel, 0, sizeof(*rel));
+	memset(&base, 0, sizeof(base));
+	if ((rc = tx_begin(st, err)) != 0)
+		return rc;
+	if ((rc = app_lookup(st, app, &a, err)) != 0 ||
+	    (rc = config_add_missing(st, a.id, d->config_defaults, err)) != 0 ||
+	    (rc = config_load(st, a.id, &config, err)) != 0 ||
+	    (rc = release_base_load(st, a.id, &base, err)) != 0 ||
+	    (rc = formation_defaults(st, a.id, d->process_types, err)) != 0)
+		goto out;
+	cfg = json_dumps(config, JSON_COMPACT | JSON_SORT_KEYS);
+	pt = json_dumps(d->process_types, JSON_COMPACT | JSON_SORT_KEYS);
+	snprintf(desc, sizeof(desc), "Deploy %.7s", d->commit);
+	rc = release_insert(st, a.id, base.max_version + 1, desc, cfg, pt,
+	    d->image, d->commit, err);
+	if (rc == 0)
+		rc = app_touch(st, a.id, err);
+	if (rc == 0)
+		rc = release_fetch(st, a.id, base.max_version + 1, rel, err);
+out:
+	free(cfg);
+	free(pt);
+	json_decref(config);
+	release_base_free(&base);
 	return tx_end(st, rc, err);
 }

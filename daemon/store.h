@@ -152,6 +152,41 @@ int	store_key_remove(struct store *, const char *id, struct store_key *,
 	    struct perr *);
 void	store_key_release(struct store_key *);
 
+struct store_build {
+	char		 id[STORE_ID_LEN + 1];
+	char		 commit[41];
+	char		 status[16];	/* pending, succeeded, failed */
+	long long	 release_version;	/* 0 if none */
+	char		 created_at[STORE_TIME_LEN + 1];
+	char		 updated_at[STORE_TIME_LEN + 1];
+};
+
+int	store_build_add(struct store *, const char *app, const char *commit,
+	    struct store_build *, struct perr *);
+int	store_build_finish(struct store *, const char *id, int ok,
+	    long long release_version, struct perr *);
+int	store_build_fail_pending(struct store *, struct perr *);
+/* newest first; free() */
+int	store_build_list(struct store *, const char *app,
+	    struct store_build **, size_t *n, struct perr *);
+
+/* What a successful build deploys. */
+struct store_deploy {
+	const char	*image;			/* manifest digest */
+	const char	*commit;
+	json_t		*process_types;		/* object of strings */
+	json_t		*config_defaults;	/* set only where unset */
+};
+
+/*
+ * store_release_deploy() records release vN+1 "Deploy abc1234" in one
+ * transaction: the build's config defaults added where the app has no
+ * value, process types and image set, and a formation entry for each
+ * new process type (web at 1, the others at 0).
+ */
+int	store_release_deploy(struct store *, const char *app,
+	    const struct store_deploy *, struct release *, struct perr *);
+
 /* store_now() writes the current UTC time in our format. */
 void	store_now(char out[STORE_TIME_LEN + 1]);
 /* store_uuid() writes a random version 4 UUID. */
