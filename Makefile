@@ -121,7 +121,7 @@ $(addprefix $(B)/,$(UNIT_DAEMON)): $(B)/%: $(B)/%.o \
 	$(tlink)
 
 ITEST_DAEMON := tests/integration/daemon/test_api \
-		tests/integration/cli/test_cli
+		tests/integration/cli/test_cli tests/integration/cli/test_deploy
 INTEGRATION += $(ITEST_DAEMON)
 $(addprefix $(B)/,$(ITEST_DAEMON)): $(B)/%: $(B)/%.o \
 	    $(B)/tests/integration/harness.o $(LIBPAAS) $(LLHTTP_A)

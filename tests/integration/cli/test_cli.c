@@ -347,8 +347,8 @@ test_fsck_rejects_hostile_trees(void **state)
 	/* control: the same way of pushing works for a harmless tree */
 	snprintf(script, sizeof(script), "cd %s && rm -rf r && "
 	    "git init -q -b main r && cd r && "
-	    "B=$(echo x | git hash-object -w --stdin) && "
-	    "T=$(printf '100644 blob %%s\\tfile\\n' $B | git mktree) && "
+	    "B=$(echo 'web: ./x' | git hash-object -w --stdin) && "
+	    "T=$(printf '100644 blob %%s\\tProcfile\\n' $B | git mktree) && "
 	    "C=$(git -c user.email=t@t -c user.name=t commit-tree $T -m ok) && "
 	    "git update-ref refs/heads/main $C && export GIT_TERMINAL_PROMPT=0 "
 	    "&& git push -q http://paas:%s@127.0.0.1:%d/fscked.git main && "

@@ -1,0 +1,220 @@
+/*
+ * git push deploys, end to end through the real paasd, the real git
+ * client, the pre-receive hook, paas-build and the built-in buildpacks:
+ * releases with images, rejected pushes that change nothing, one build
+ * per app at a time, rollbacks.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "harness.h"
+
+struct fixture {
+	struct daemon_proc	 d;
+	char			 paas[512];
+	char			 work[300];
+	struct buf		 out, err;
+};
+
+static int
+setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	harness_tmpdir(f->d.data, sizeof(f->d.data), "deploy");
+	if (harness_paasd_start(&f->d) != 0)
+		return -1;
+	harness_bin("paas", f->paas, sizeof(f->paas));
+	snprintf(f->work, sizeof(f->work), "%s/work", f->d.data);
+	if (mkdir(f->work, 0700) != 0)
+		return -1;
+	buf_init(&f->out);
+	buf_init(&f->err);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	if (f->d.pid > 0)
+		assert_int_equal(harness_paasd_stop(&f->d), 0);
+	harness_paasd_cleanup(&f->d);
+	buf_release(&f->out);
+	buf_release(&f->err);
+	free(f);
+	return 0;
+}
+
+/*
+ * sh(f, fmt, ...) runs a shell script in the work dir, with PAAS_API,
+ * PAAS_TOKEN and a `paas` function set up; output lands in f->out.
+ */
+static int
+sh(struct fixture *f, const char *fmt, ...)
+{
+	struct buf	 script = BUF_INIT;
+	char		*argv[] = { "/bin/sh", "-ec", NULL, NULL };
+	va_list		 ap;
+	int		 rc;
+
+	buf_addf(&script, "cd %s\nexport PAAS_API=http://127.0.0.1:%d "
+	    "PAAS_TOKEN=%s GIT_TERMINAL_PROMPT=0\n"
+	    "paas() { %s \"$@\"; }\n"
+	    "commit() { git add -A && git -c user.email=t@t -c user.name=t "
+	    "commit -qm \"$1\"; }\n", f->work, f->d.api_port, f->d.token,
+	    f->paas);
+	va_start(ap, fmt);
+	buf_vaddf(&script, fmt, ap);
+	va_end(ap);
+	argv[2] = script.p;
+	rc = harness_run(argv, NULL, NULL, &f->out, &f->err);
+	if (rc != 0)
+		print_message("script failed (%d):\n%s\n--- stdout:\n%s--- "
+		    "stderr:\n%s", rc, script.p, f->out.p, f->err.p);
+	buf_release(&script);
+	return rc;
+}
+
+static const char server_sh[] =
+    "#!/bin/sh\\nexec python3 -m http.server \\\"$PORT\\\"\\n";
+
+static void
+test_push_deploys_and_bad_pushes_change_nothing(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(sh(f,
+	    "paas apps:create shop >/dev/null 2>&1\n"
+	    "git init -q -b main shop && cd shop\n"
+	    "printf 'web: ./server\\nworker: sleep 1000\\n' > Procfile\n"
+	    "printf '%s' > server && chmod +x server\n"
+	    "commit one\n"
+	    "paas git:remote -a shop >/dev/null\n"
+	    "git push paas main 2>&1 | tee ../push1\n"
+	    "grep -q 'remote: -----> Launching... done, v2' ../push1\n"
+	    "paas releases -a shop | grep -q 'v2  Deploy '\n"
+	    "paas releases:info v2 -a shop --json > ../rel2\n"
+	    "grep -q '\"image\": \"sha256:' ../rel2\n"
+	    "grep -q '\"web\": \"./server\"' ../rel2\n"
+	    "paas ps:scale -a shop | grep -q 'web=1:basic'\n"
+	    "paas ps:scale -a shop | grep -q 'worker=0:basic'\n", server_sh),
+	    0);
+	/* a broken Procfile: rejected with the line, nothing moves */
+	assert_int_equal(sh(f,
+	    "cd shop && good=$(git rev-parse HEAD)\n"
+	    "printf 'web: ./server\\nBad Type: x\\n' > Procfile && commit two\n"
+	    "! git push paas main > ../push2 2>&1\n"
+	    "grep -q 'line 2' ../push2\n"
+	    "grep -q 'pre-receive hook declined' ../push2\n"
+	    "test \"$(git --git-dir=%s/repos/shop.git rev-parse main)\" = $good\n"
+	    "paas releases -a shop | grep -q 'Current: v2'\n"
+	    "paas builds -a shop | grep -q failed\n"
+	    "paas builds:output -a shop | grep -q 'line 2'\n", f->d.data), 0);
+	/* a symlink out of the tree: refused by the checkout */
+	assert_int_equal(sh(f,
+	    "cd shop && git reset -q --hard HEAD~1\n"
+	    "ln -s /etc/shadow leak && commit three\n"
+	    "! git push paas main > ../push3 2>&1\n"
+	    "grep -qi 'symlink' ../push3\n"
+	    "paas releases -a shop | grep -q 'Current: v2'\n"), 0);
+	/* a tree no buildpack recognises */
+	assert_int_equal(sh(f,
+	    "paas apps:create bare >/dev/null 2>&1\n"
+	    "git init -q -b main bare && cd bare && echo hi > README && "
+	    "commit one\n"
+	    "! git push http://paas:$PAAS_TOKEN@127.0.0.1:%d/bare.git main "
+	    "> ../push4 2>&1\n"
+	    "grep -q 'No default language could be detected' ../push4\n"
+	    "paas releases -a bare | grep -q 'Current: v1'\n", f->d.api_port),
+	    0);
+}
+
+static void
+test_rollback_keeps_the_image(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(sh(f,
+	    "paas apps:create roll >/dev/null 2>&1\n"
+	    "git init -q -b main roll && cd roll\n"
+	    "printf 'web: ./server\\n' > Procfile && printf '%s' > server\n"
+	    "chmod +x server && commit one\n"
+	    "git push -q http://paas:$PAAS_TOKEN@127.0.0.1:%d/roll.git main "
+	    "2>/dev/null\n"
+	    "echo '# two' >> server && commit two\n"
+	    "git push -q http://paas:$PAAS_TOKEN@127.0.0.1:%d/roll.git main "
+	    "2>/dev/null\n"
+	    "img2=$(paas releases:info v2 -a roll --json | sed -n "
+	    "'s/.*\"image\": \"\\(sha256:[0-9a-f]*\\)\".*/\\1/p')\n"
+	    "img3=$(paas releases:info v3 -a roll --json | sed -n "
+	    "'s/.*\"image\": \"\\(sha256:[0-9a-f]*\\)\".*/\\1/p')\n"
+	    "test -n \"$img2\" && test \"$img2\" != \"$img3\"\n"
+	    "paas rollback v2 -a roll 2>/dev/null\n"
+	    "paas releases:info v4 -a roll --json | grep -q \"$img2\"\n"
+	    "paas releases -a roll | grep -q 'Rollback to v2'\n",
+	    server_sh, f->d.api_port, f->d.api_port), 0);
+}
+
+/* One build per app at a time; two apps build side by side. */
+static void
+test_concurrent_pushes(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(sh(f,
+	    "mkdir -p slowpack/bin\n"
+	    "printf '#!/bin/sh\\necho Slow\\n' > slowpack/bin/detect\n"
+	    "printf '#!/bin/sh\\nsleep 2\\necho \"       compiled\"\\n' > "
+	    "slowpack/bin/compile\n"
+	    "printf '#!/bin/sh\\necho \"--- {}\"\\n' > slowpack/bin/release\n"
+	    "chmod -R a+rX slowpack && chmod +x slowpack/bin/*\n"
+	    "for a in one-app two-app; do\n"
+	    "  paas apps:create $a >/dev/null 2>&1\n"
+	    "  paas config:set BUILDPACK_URL=$PWD/slowpack -a $a >/dev/null 2>&1\n"
+	    "  git init -q -b main $a && (cd $a && printf 'web: ./x\\n' > "
+	    "Procfile && commit one)\n"
+	    "done\n"
+	    "git clone -q one-app one-b && (cd one-b && echo 2 > f && "
+	    "commit two)\n"
+	    "url() { echo http://paas:$PAAS_TOKEN@127.0.0.1:%d/$1.git; }\n"
+	    "push() { if (cd $1 && git push -q $(url $2) main) > $3 2>&1; "
+	    "then echo 0; else echo 1; fi > $3.rc; }\n"
+	    "push one-app one-app p1 &\n"
+	    "push two-app two-app p2 &\n"
+	    "sleep 1\n"
+	    "push one-b one-app p3\n"
+	    "wait\n"
+	    "test $(cat p1.rc) = 0 && test $(cat p2.rc) = 0\n"
+	    "test $(cat p3.rc) != 0\n"
+	    "grep -q 'Another build of this app is running' p3\n"
+	    "paas releases -a one-app | grep -q 'Current: v3'\n"
+	    "paas releases -a two-app | grep -q 'Current: v3'\n",
+	    f->d.api_port), 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+		T(test_push_deploys_and_bad_pushes_change_nothing),
+		T(test_rollback_keeps_the_image),
+		T(test_concurrent_pushes),
+	};
+
+	harness_alarm(300);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
