@@ -105,7 +105,21 @@ ROUTER_SRCS :=
 
 
 # ---------------------------------------------------------------- runtime
+# Containers: lib/{container,cgroup,seccomp}.c go into libpaas.a; the
+# shim (one per instance) and the static PID 1 that runs inside.
 RUNTIME_SRCS :=
+RUNTIME_LIB_SRCS := lib/seccomp.c
+$(LIBPAAS): $(call objs_of,$(RUNTIME_LIB_SRCS))
+
+# lib/seccomp.h shadows libseccomp's <seccomp.h> under -Ilib: compile
+# the one file that needs both without -Ilib (its own header is found
+# next to it).
+$(B)/lib/seccomp.o: PAAS_CFLAGS := $(filter-out -Ilib,$(PAAS_CFLAGS))
+
+UNIT_RUNTIME := tests/unit/lib/test_seccomp
+UNIT_TESTS += $(UNIT_RUNTIME)
+$(addprefix $(B)/,$(UNIT_RUNTIME)): $(B)/%: $(B)/%.o $(LIBPAAS) $(LLHTTP_A)
+	$(tlink)
 
 
 
