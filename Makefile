@@ -108,7 +108,7 @@ ROUTER_SRCS :=
 # Containers: lib/{container,cgroup,seccomp}.c go into libpaas.a; the
 # shim (one per instance) and the static PID 1 that runs inside.
 RUNTIME_SRCS :=
-RUNTIME_LIB_SRCS := lib/seccomp.c
+RUNTIME_LIB_SRCS := lib/seccomp.c lib/cgroup.c
 $(LIBPAAS): $(call objs_of,$(RUNTIME_LIB_SRCS))
 
 # lib/seccomp.h shadows libseccomp's <seccomp.h> under -Ilib: compile
@@ -116,7 +116,7 @@ $(LIBPAAS): $(call objs_of,$(RUNTIME_LIB_SRCS))
 # next to it).
 $(B)/lib/seccomp.o: PAAS_CFLAGS := $(filter-out -Ilib,$(PAAS_CFLAGS))
 
-UNIT_RUNTIME := tests/unit/lib/test_seccomp
+UNIT_RUNTIME := tests/unit/lib/test_seccomp tests/unit/lib/test_cgroup
 UNIT_TESTS += $(UNIT_RUNTIME)
 $(addprefix $(B)/,$(UNIT_RUNTIME)): $(B)/%: $(B)/%.o $(LIBPAAS) $(LLHTTP_A)
 	$(tlink)
