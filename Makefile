@@ -108,7 +108,7 @@ ROUTER_SRCS :=
 # Containers: lib/{container,cgroup,seccomp}.c go into libpaas.a; the
 # shim (one per instance) and the static PID 1 that runs inside.
 RUNTIME_SRCS :=
-RUNTIME_LIB_SRCS := lib/seccomp.c lib/cgroup.c
+RUNTIME_LIB_SRCS := lib/seccomp.c lib/cgroup.c lib/container.c
 $(LIBPAAS): $(call objs_of,$(RUNTIME_LIB_SRCS))
 
 # lib/seccomp.h shadows libseccomp's <seccomp.h> under -Ilib: compile
@@ -116,9 +116,28 @@ $(LIBPAAS): $(call objs_of,$(RUNTIME_LIB_SRCS))
 # next to it).
 $(B)/lib/seccomp.o: PAAS_CFLAGS := $(filter-out -Ilib,$(PAAS_CFLAGS))
 
-UNIT_RUNTIME := tests/unit/lib/test_seccomp tests/unit/lib/test_cgroup
+# paas-init runs inside any rootfs: static, and never sanitized (the
+# sanitizer runtimes do not link statically).
+PROGS += paas-init
+$(B)/daemon/init.o: daemon/init.c
+	@mkdir -p $(@D)
+	$(CC) $(filter-out -fsanitize% -fno-sanitize%,$(ALL_CFLAGS)) -c -o $@ $<
+$(BIN)/paas-init: $(B)/daemon/init.o
+	@mkdir -p $(@D)
+	$(CC) -static -o $@ $<
+
+UNIT_RUNTIME := tests/unit/lib/test_seccomp tests/unit/lib/test_cgroup \
+		tests/unit/lib/test_container
 UNIT_TESTS += $(UNIT_RUNTIME)
 $(addprefix $(B)/,$(UNIT_RUNTIME)): $(B)/%: $(B)/%.o $(LIBPAAS) $(LLHTTP_A)
+	$(tlink)
+
+# as root, with real containers and cgroups; skip() otherwise
+INTEGRATION_RUNTIME := tests/integration/runtime/test_container
+INTEGRATION += $(INTEGRATION_RUNTIME)
+RT_HELPERS := $(B)/tests/integration/runtime/rt.o
+$(addprefix $(B)/,$(INTEGRATION_RUNTIME)): $(B)/%: $(B)/%.o $(RT_HELPERS) \
+	    $(LIBPAAS) $(LLHTTP_A)
 	$(tlink)
 
 
