@@ -107,7 +107,12 @@ ROUTER_SRCS :=
 # ---------------------------------------------------------------- runtime
 # Containers: lib/{container,cgroup,seccomp}.c go into libpaas.a; the
 # shim (one per instance) and the static PID 1 that runs inside.
-RUNTIME_SRCS :=
+RUNTIME_SRCS := daemon/shim.c daemon/shim_log.c daemon/shim_req.c
+SHIM_CORE := $(B)/daemon/shim_log.o $(B)/daemon/shim_req.o
+PROGS += paas-shim
+$(BIN)/paas-shim: $(call objs_of,$(RUNTIME_SRCS)) $(LIBPAAS) $(LLHTTP_A)
+	@mkdir -p $(@D)
+	$(link)
 RUNTIME_LIB_SRCS := lib/seccomp.c lib/cgroup.c lib/container.c
 $(LIBPAAS): $(call objs_of,$(RUNTIME_LIB_SRCS))
 
@@ -132,8 +137,16 @@ UNIT_TESTS += $(UNIT_RUNTIME)
 $(addprefix $(B)/,$(UNIT_RUNTIME)): $(B)/%: $(B)/%.o $(LIBPAAS) $(LLHTTP_A)
 	$(tlink)
 
+UNIT_SHIM := tests/unit/daemon/test_shim_log tests/unit/daemon/test_shim_req
+UNIT_TESTS += $(UNIT_SHIM)
+$(addprefix $(B)/,$(addsuffix .o,$(UNIT_SHIM))): PAAS_CFLAGS += -Idaemon
+$(addprefix $(B)/,$(UNIT_SHIM)): $(B)/%: $(B)/%.o $(SHIM_CORE) $(LIBPAAS) \
+	    $(LLHTTP_A)
+	$(tlink)
+
 # as root, with real containers and cgroups; skip() otherwise
-INTEGRATION_RUNTIME := tests/integration/runtime/test_container
+INTEGRATION_RUNTIME := tests/integration/runtime/test_container \
+		       tests/integration/runtime/test_shim
 INTEGRATION += $(INTEGRATION_RUNTIME)
 RT_HELPERS := $(B)/tests/integration/runtime/rt.o
 $(addprefix $(B)/,$(INTEGRATION_RUNTIME)): $(B)/%: $(B)/%.o $(RT_HELPERS) \
