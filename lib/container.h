@@ -104,6 +104,29 @@ int	container_etc_write(const char *dir, uid_t uid, gid_t gid,
 	    const char *hostname, struct perr *);
 
 /*
+ * Network policy (host network + per-app-uid packet rules, see
+ * docs/RUNTIME.md): container_netpolicy_apply() installs, replacing
+ * any previous one, the nftables table "inet TABLE" so that processes
+ * whose uid is in [uid_lo, uid_hi] cannot open a connection (TCP, UDP,
+ * anything) to any address of this host, loopback included, other than
+ * DNS (port 53); replies on connections opened to them (the router's)
+ * pass, and traffic to other hosts is untouched. Runs nft(8) (at
+ * start-up: it takes milliseconds). container_netpolicy_remove() drops
+ * the table. container_netpolicy_rules() is the pure part: the ruleset
+ * text, for nft -f.
+ */
+#define CONTAINER_APP_UID_MIN	10000	/* paasd allocates app uids here */
+#define CONTAINER_APP_UID_MAX	59999
+#define CONTAINER_NFT_TABLE	"paas"
+#define CONTAINER_NFT_PATH	"/usr/sbin/nft"
+
+int	container_netpolicy_rules(const char *table, uid_t uid_lo,
+	    uid_t uid_hi, char *out, size_t outlen);
+int	container_netpolicy_apply(const char *table, uid_t uid_lo,
+	    uid_t uid_hi, struct perr *);
+int	container_netpolicy_remove(const char *table, struct perr *);
+
+/*
  * The mount plan, exposed for the unit tests: container_start() turns
  * a request into this list of steps, runs them in the child in order,
  * then pivots into rootdir.

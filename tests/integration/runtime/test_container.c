@@ -4,7 +4,11 @@
  * checks what the script saw from inside. Every container, cgroup and
  * scratch directory is removed whether the test passes or fails.
  */
+#include <sys/socket.h>
 #include <sys/wait.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -36,6 +40,7 @@ struct run {
 	struct perr	 err;
 	struct cgroup_limits lim;
 	int		 symlink_proc;	/* put a /proc -> /etc link in the image */
+	uid_t		 uid;		/* 0: APP_UID */
 };
 
 static int cgroot = -1;
@@ -130,7 +135,7 @@ run_sh(struct run *r, const char *script)
 	req.etc = etc;
 	req.init = init;
 	req.hostname = "web.1";
-	req.uid = APP_UID;
+	req.uid = r->uid ? r->uid : APP_UID;
 	req.gid = APP_GID;
 	req.argv = argv;
 	req.envp = envp;
@@ -322,6 +327,129 @@ test_symlinked_proc_refused(void **state)
 	free(r);
 }
 
+#define NFT_TABLE	"paas_itest"
+
+static int
+net_setup(void **state)
+{
+	struct perr err = PERR_INIT;
+
+	(void)state;
+	if (geteuid() != 0)
+		return 0;
+	if (container_netpolicy_apply(NFT_TABLE, APP_UID - 23, APP_UID + 76,
+	    &err) < 0) {
+		fprintf(stderr, "netpolicy: %s\n", err.msg);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+net_teardown(void **state)
+{
+	struct perr err = PERR_INIT;
+
+	(void)state;
+	if (geteuid() != 0)
+		return 0;
+	return container_netpolicy_remove(NFT_TABLE, &err);
+}
+
+static int
+listen_local(int *port)
+{
+	struct sockaddr_in sa;
+	socklen_t sl = sizeof(sa);
+	int fd;
+
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(fd >= 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(fd, 8), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
+	*port = ntohs(sa.sin_port);
+	return fd;
+}
+
+#define PY_CONNECT "python3 -c 'import socket\n" \
+	"try:\n socket.create_connection((\"127.0.0.1\",%d),2);" \
+	" print(\"connected\")\n" \
+	"except OSError as e:\n print(\"blocked\", e.errno)'"
+
+/* an app uid cannot connect to anything on this host (API, other apps) */
+static void
+test_net_blocks_app_to_host(void **state)
+{
+	struct run *r = new_run(), *ctl = new_run();
+	char script[512];
+	int lfd, port;
+
+	(void)state;
+	need_root();
+	lfd = listen_local(&port);
+	snprintf(script, sizeof(script), PY_CONNECT, port);
+	run_sh(r, script);
+	if (r->start_rc != 0)
+		fail_msg("start: %s", r->err.msg);
+	HAS(r, "blocked 111\n");
+	/* the control: a uid outside the app range gets through */
+	ctl->uid = APP_UID + 200;
+	run_sh(ctl, script);
+	HAS(ctl, "connected\n");
+	close(lfd);
+	free(r);
+	free(ctl);
+}
+
+/* ...but what connects to the app (the router) is answered */
+static void
+test_net_inbound_to_app_works(void **state)
+{
+	struct run *r = new_run();
+	struct sockaddr_in sa;
+	char script[512], buf[8];
+	int fd, port, st, i;
+	pid_t helper;
+
+	(void)state;
+	need_root();
+	fd = listen_local(&port);
+	close(fd);
+	helper = fork();
+	assert_true(helper >= 0);
+	if (helper == 0) {
+		alarm(20);
+		memset(&sa, 0, sizeof(sa));
+		sa.sin_family = AF_INET;
+		sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		sa.sin_port = htons((uint16_t)port);
+		for (i = 0; i < 200; i++) {
+			fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+			if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
+			    read(fd, buf, 2) == 2 && memcmp(buf, "hi", 2) == 0)
+				_exit(0);
+			close(fd);
+			usleep(50000);
+		}
+		_exit(1);
+	}
+	snprintf(script, sizeof(script), "python3 -c 'import socket\n"
+	    "s=socket.socket(); s.bind((\"127.0.0.1\",%d)); s.listen()\n"
+	    "c,_=s.accept(); c.sendall(b\"hi\"); c.close()\n"
+	    "print(\"served\")'", port);
+	run_sh(r, script);
+	assert_int_equal(waitpid(helper, &st, 0), helper);
+	if (r->start_rc != 0)
+		fail_msg("start: %s", r->err.msg);
+	HAS(r, "served\n");
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	free(r);
+}
+
 int
 main(void)
 {
@@ -331,6 +459,10 @@ main(void)
 		cmocka_unit_test(test_pids_limit),
 		cmocka_unit_test(test_oom_killed),
 		cmocka_unit_test(test_symlinked_proc_refused),
+		cmocka_unit_test_setup_teardown(test_net_blocks_app_to_host,
+		    net_setup, net_teardown),
+		cmocka_unit_test_setup_teardown(test_net_inbound_to_app_works,
+		    net_setup, net_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -274,6 +274,35 @@ test_etc_write(void **state)
 	assert_int_equal(system(path), 0);
 }
 
+static void
+test_netpolicy_rules(void **state)
+{
+	char out[2048];
+	int n;
+
+	(void)state;
+	n = container_netpolicy_rules("paas", 10000, 59999, out, sizeof(out));
+	assert_true(n > 0);
+	assert_int_equal((size_t)n, strlen(out));
+	assert_non_null(strstr(out, "delete table inet paas\n"));
+	assert_non_null(strstr(out, "type filter hook output priority 0;"));
+	assert_non_null(strstr(out, "meta skuid != 10000-59999 accept\n"));
+	/* established before the reject, so replies to the router pass */
+	assert_true(strstr(out, "ct state established,related accept") <
+	    strstr(out, "fib daddr type local reject"));
+	assert_non_null(strstr(out, "th dport 53 accept"));
+	assert_int_equal(container_netpolicy_rules("pa as", 1, 2, out,
+	    sizeof(out)), -EINVAL);
+	assert_int_equal(container_netpolicy_rules("x;flush ruleset", 1, 2,
+	    out, sizeof(out)), -EINVAL);
+	assert_int_equal(container_netpolicy_rules("paas", 0, 2, out,
+	    sizeof(out)), -EINVAL);
+	assert_int_equal(container_netpolicy_rules("paas", 20, 10, out,
+	    sizeof(out)), -EINVAL);
+	assert_int_equal(container_netpolicy_rules("paas", 10, 20, out, 64),
+	    -ENAMETOOLONG);
+}
+
 int
 main(void)
 {
@@ -283,6 +312,7 @@ main(void)
 		cmocka_unit_test(test_plan),
 		cmocka_unit_test(test_plan_without_stack_or_sys),
 		cmocka_unit_test(test_etc_write),
+		cmocka_unit_test(test_netpolicy_rules),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
