@@ -110,9 +110,12 @@ ROUTER_SRCS :=
 RUNTIME_SRCS := daemon/shim.c daemon/shim_log.c daemon/shim_req.c
 SHIM_CORE := $(B)/daemon/shim_log.o $(B)/daemon/shim_req.o
 PROGS += paas-shim
-$(BIN)/paas-shim: $(call objs_of,$(RUNTIME_SRCS)) $(LIBPAAS) $(LLHTTP_A)
+# one shim per instance: link only what it uses, every extra shared
+# library costs private pages (relocations) in each of them
+$(BIN)/paas-shim: $(call objs_of,$(RUNTIME_SRCS)) $(LIBPAAS)
 	@mkdir -p $(@D)
-	$(link)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIBPAAS) \
+	    $(shell pkg-config --libs jansson libseccomp 2>/dev/null)
 RUNTIME_LIB_SRCS := lib/seccomp.c lib/cgroup.c lib/container.c
 $(LIBPAAS): $(call objs_of,$(RUNTIME_LIB_SRCS))
 

@@ -1,6 +1,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 
 #include <errno.h>
@@ -158,8 +159,6 @@ const size_t seccomp_filter_table_len =
 #define NS_FLAGS	(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | \
 			 CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | \
 			 CLONE_NEWCGROUP | CLONE_NEWTIME)
-#define PF_ALG		38
-#define PF_VSOCK_	40
 
 /*
  * The argument-checked rules: the syscall is allowed when argument arg,
@@ -182,7 +181,8 @@ struct arg_rule {
 
 static const struct arg_rule arg_rules[] = {
 	{ "clone", ALLOW_NO_BITS, 0, { NS_FLAGS }, 1 },
-	{ "socket", ALLOW_UNLESS, 0, { PF_ALG, PF_VSOCK_ }, 2 },
+	{ "socket", ALLOW_ONLY, 0, { AF_UNIX, AF_INET, AF_INET6, AF_NETLINK },
+	    4 },
 	{ "ioctl", ALLOW_UNLESS, 1, { TIOCSTI }, 1 },
 	{ "personality", ALLOW_ONLY, 0,
 	    { 0x0, 0x0008, 0x20000, 0x20008, 0xffffffff }, 5 },

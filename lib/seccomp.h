@@ -9,9 +9,10 @@
  * The syscall filter every container runs under, with the semantics of
  * Docker's default profile: an allowlist; everything else fails with
  * EPERM; clone3 fails with ENOSYS (so libc falls back to clone, whose
- * flags can be checked); clone with namespace flags, socket(AF_VSOCK or
- * AF_ALG), ioctl(TIOCSTI) and personality other than the usual queries
- * are refused.
+ * flags can be checked); clone with namespace flags, ioctl(TIOCSTI) and
+ * personality other than the usual queries are refused, and socket()
+ * is allowed for AF_UNIX, AF_INET, AF_INET6 and AF_NETLINK only (so
+ * AF_VSOCK, AF_ALG and the rest of the kernel's families are refused).
  *
  * The filter is built with libseccomp BEFORE the container's clone and
  * kept as a plain BPF program, so that the child only has to make one

@@ -139,6 +139,24 @@ try_unix(void)
 }
 
 static long
+try_inet6(void)
+{
+	return try_socket(AF_INET6, SOCK_DGRAM);
+}
+
+static long
+try_netlink(void)
+{
+	return try_socket(AF_NETLINK, SOCK_RAW);
+}
+
+static long
+try_packet(void)
+{
+	return try_socket(AF_PACKET, SOCK_RAW);
+}
+
+static long
 try_alg(void)
 {
 	return try_socket(AF_ALG, SOCK_SEQPACKET);
@@ -238,6 +256,9 @@ static const struct probe probes[] = {
 	{ "getpid", try_getpid, 0 },
 	{ "fork", try_fork, 0 },
 	{ "socket(AF_UNIX)", try_unix, 0 },
+	{ "socket(AF_INET6)", try_inet6, 0 },
+	{ "socket(AF_NETLINK)", try_netlink, 0 },
+	{ "socket(AF_PACKET)", try_packet, EPERM },
 	{ "ioctl(FIONREAD)", try_fionread, 0 },
 	{ "personality(query)", try_personality_query, 0 },
 	{ "unshare", try_unshare, EPERM },
