@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
+#include <linux/filter.h>
 #include <net/if.h>
 #include <sched.h>
 #include <signal.h>
@@ -596,7 +597,7 @@ out:
 struct child {
 	const struct container_req	*req;
 	struct container_plan		*pl;
-	const struct seccomp_prog	*prog;
+	struct sock_filter		*bpf;	/* BPF_MAXINSNS, filled late */
 	char *const			*argv;
 	const char			*exe;
 	int				 last_cap;
@@ -903,9 +904,42 @@ child_rlimits(void)
 }
 
 static int
+read_full(int fd, void *p, size_t len)
+{
+	size_t got = 0;
+	ssize_t n;
+
+	while (got < len) {
+		n = read(fd, (char *)p + got, len - got);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -EPIPE;
+		got += (size_t)n;
+	}
+	return 0;
+}
+
+/* the parent compiles the filter while we mount; it comes on syncfd */
+static int
+recv_filter(const struct child *c, struct seccomp_prog *prog)
+{
+	unsigned short len;
+
+	if (read_full(c->syncfd, &len, sizeof(len)) < 0 || len == 0 ||
+	    len > BPF_MAXINSNS ||
+	    read_full(c->syncfd, c->bpf, len * sizeof(struct sock_filter)) < 0)
+		return -EPIPE;
+	prog->insns = c->bpf;
+	prog->len = len;
+	return 0;
+}
+
+static int
 child_privs(const struct child *c, int *step)
 {
 	const struct container_req *req = c->req;
+	struct seccomp_prog prog;
 	int rc;
 
 	*step = STEP_RLIMIT;
@@ -927,7 +961,9 @@ child_privs(const struct child *c, int *step)
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
 		return -errno;
 	*step = STEP_SECCOMP;
-	return seccomp_filter_apply(c->prog);
+	if ((rc = recv_filter(c, &prog)) < 0)
+		return rc;
+	return seccomp_filter_apply(&prog);
 }
 
 static void __attribute__((noreturn))
@@ -1044,11 +1080,74 @@ wait_exec(pid_t pid, int errfd, const struct container_plan *pl,
 	return report(&ce, pl, err);
 }
 
+/*
+ * Let the child go (it is in its cgroup now), then compile the seccomp
+ * filter while it mounts, and send it: the 1-2 ms libseccomp takes are
+ * off the start path. The pipe holds the whole program, so the writes
+ * never wait for the child.
+ */
+static int
+release_child(pid_t pid, int syncfd, const struct container_req *req,
+    struct perr *err)
+{
+	struct seccomp_prog prog = SECCOMP_PROG_INIT;
+	size_t len;
+	int rc;
+
+	if (req->cgroup != NULL && (rc = cgroup_attach(req->cgroup, pid,
+	    err)) < 0)
+		return rc;
+	if (write(syncfd, "g", 1) != 1)
+		return perr_set(err, -errno, "start container: %s",
+		    strerror(errno));
+	if ((rc = seccomp_filter_build(&prog, err)) < 0)
+		return rc;
+	len = prog.len * sizeof(struct sock_filter);
+	if (write(syncfd, &prog.len, sizeof(prog.len)) !=
+	    (ssize_t)sizeof(prog.len) || write(syncfd, prog.insns, len) !=
+	    (ssize_t)len)
+		rc = perr_set(err, -EPIPE, "send seccomp filter: %s",
+		    strerror(errno));
+	seccomp_filter_release(&prog);
+	return rc;
+}
+
+static int
+child_prepare(struct child *c, const struct container_req *req,
+    struct container_plan *pl, char ***iargv, struct perr *err)
+{
+	memset(c, 0, sizeof(*c));
+	c->req = req;
+	c->pl = pl;
+	c->last_cap = last_cap();
+	c->argv = req->argv;
+	c->exe = req->argv[0];
+	c->bpf = calloc(BPF_MAXINSNS, sizeof(struct sock_filter));
+	if (c->bpf == NULL)
+		return perr_set(err, -ENOMEM, "out of memory");
+	if (req->init != NULL) {
+		if ((*iargv = init_argv(req->argv)) == NULL)
+			return perr_set(err, -ENOMEM, "out of memory");
+		c->argv = *iargv;
+		c->exe = CONTAINER_INIT_PATH;
+	}
+	return 0;
+}
+
+static void
+close_pair(int p[2])
+{
+	if (p[0] != -1)
+		close(p[0]);
+	if (p[1] != -1)
+		close(p[1]);
+	p[0] = p[1] = -1;
+}
+
 int
 container_start(const struct container_req *req, pid_t *pidp,
     struct perr *err)
 {
-	struct seccomp_prog prog = SECCOMP_PROG_INIT;
 	struct container_plan pl;
 	struct child c;
 	char **iargv = NULL;
@@ -1060,23 +1159,8 @@ container_start(const struct container_req *req, pid_t *pidp,
 		return rc;
 	if ((rc = container_plan_build(req, &pl, err)) < 0)
 		return rc;
-	if ((rc = seccomp_filter_build(&prog, err)) < 0)
+	if ((rc = child_prepare(&c, req, &pl, &iargv, err)) < 0)
 		goto out;
-	memset(&c, 0, sizeof(c));
-	c.req = req;
-	c.pl = &pl;
-	c.prog = &prog;
-	c.last_cap = last_cap();
-	c.argv = req->argv;
-	c.exe = req->argv[0];
-	if (req->init != NULL) {
-		if ((iargv = init_argv(req->argv)) == NULL) {
-			rc = perr_set(err, -ENOMEM, "out of memory");
-			goto out;
-		}
-		c.argv = iargv;
-		c.exe = CONTAINER_INIT_PATH;
-	}
 	if (pipe2(errp, O_CLOEXEC) == -1 || pipe2(syncp, O_CLOEXEC) == -1) {
 		rc = perr_set(err, -errno, "pipe: %s", strerror(errno));
 		goto out;
@@ -1095,18 +1179,9 @@ container_start(const struct container_req *req, pid_t *pidp,
 	if (pid == 0)
 		child_run(&c);
 	close(errp[1]);
-	errp[1] = -1;
 	close(syncp[0]);
-	syncp[0] = -1;
-	if (req->cgroup != NULL && (rc = cgroup_attach(req->cgroup, pid,
-	    err)) < 0) {
-		kill(pid, SIGKILL);
-		(void)waitpid(pid, NULL, 0);
-		goto out;
-	}
-	if (write(syncp[1], "g", 1) != 1) {
-		rc = perr_set(err, -errno, "start container: %s",
-		    strerror(errno));
+	errp[1] = syncp[0] = -1;
+	if ((rc = release_child(pid, syncp[1], req, err)) < 0) {
 		kill(pid, SIGKILL);
 		(void)waitpid(pid, NULL, 0);
 		goto out;
@@ -1114,16 +1189,10 @@ container_start(const struct container_req *req, pid_t *pidp,
 	if ((rc = wait_exec(pid, errp[0], &pl, err)) == 0)
 		*pidp = pid;
 out:
-	if (errp[0] != -1)
-		close(errp[0]);
-	if (errp[1] != -1)
-		close(errp[1]);
-	if (syncp[0] != -1)
-		close(syncp[0]);
-	if (syncp[1] != -1)
-		close(syncp[1]);
+	close_pair(errp);
+	close_pair(syncp);
 	free(iargv);
-	seccomp_filter_release(&prog);
+	free(c.bpf);
 	container_plan_release(&pl);
 	return rc;
 }
