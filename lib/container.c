@@ -1083,8 +1083,10 @@ wait_exec(pid_t pid, int errfd, const struct container_plan *pl,
 /*
  * Let the child go (it is in its cgroup now), then compile the seccomp
  * filter while it mounts, and send it: the 1-2 ms libseccomp takes are
- * off the start path. The pipe holds the whole program, so the writes
- * never wait for the child.
+ * off the start path. The socket buffer holds the whole program, so
+ * the sends never wait for the child. A child that already failed has
+ * closed its end: MSG_NOSIGNAL, and its own report (on the error pipe)
+ * is what the caller gets.
  */
 static int
 release_child(pid_t pid, int syncfd, const struct container_req *req,
@@ -1097,19 +1099,16 @@ release_child(pid_t pid, int syncfd, const struct container_req *req,
 	if (req->cgroup != NULL && (rc = cgroup_attach(req->cgroup, pid,
 	    err)) < 0)
 		return rc;
-	if (write(syncfd, "g", 1) != 1)
-		return perr_set(err, -errno, "start container: %s",
-		    strerror(errno));
+	if (send(syncfd, "g", 1, MSG_NOSIGNAL) != 1)
+		return 0;
 	if ((rc = seccomp_filter_build(&prog, err)) < 0)
 		return rc;
 	len = prog.len * sizeof(struct sock_filter);
-	if (write(syncfd, &prog.len, sizeof(prog.len)) !=
-	    (ssize_t)sizeof(prog.len) || write(syncfd, prog.insns, len) !=
-	    (ssize_t)len)
-		rc = perr_set(err, -EPIPE, "send seccomp filter: %s",
-		    strerror(errno));
+	if (send(syncfd, &prog.len, sizeof(prog.len), MSG_NOSIGNAL) ==
+	    (ssize_t)sizeof(prog.len))
+		(void)send(syncfd, prog.insns, len, MSG_NOSIGNAL);
 	seccomp_filter_release(&prog);
-	return rc;
+	return 0;
 }
 
 static int
@@ -1161,7 +1160,8 @@ container_start(const struct container_req *req, pid_t *pidp,
 		return rc;
 	if ((rc = child_prepare(&c, req, &pl, &iargv, err)) < 0)
 		goto out;
-	if (pipe2(errp, O_CLOEXEC) == -1 || pipe2(syncp, O_CLOEXEC) == -1) {
+	if (pipe2(errp, O_CLOEXEC) == -1 || socketpair(AF_UNIX,
+	    SOCK_STREAM | SOCK_CLOEXEC, 0, syncp) == -1) {
 		rc = perr_set(err, -errno, "pipe: %s", strerror(errno));
 		goto out;
 	}
@@ -1181,7 +1181,10 @@ container_start(const struct container_req *req, pid_t *pidp,
 	close(errp[1]);
 	close(syncp[0]);
 	errp[1] = syncp[0] = -1;
-	if ((rc = release_child(pid, syncp[1], req, err)) < 0) {
+	rc = release_child(pid, syncp[1], req, err);
+	close(syncp[1]);	/* a child still waiting for the filter fails */
+	syncp[1] = -1;
+	if (rc < 0) {
 		kill(pid, SIGKILL);
 		(void)waitpid(pid, NULL, 0);
 		goto out;
