@@ -79,73 +79,108 @@ need_root(void)
 		skip();
 }
 
-static void
+static int
 mk(struct run *r, const char *sub, char *out, size_t outlen)
 {
 	snprintf(out, outlen, "%s/%s", r->dir, sub);
-	assert_int_equal(rt_mkdirs(out), 0);
+	return rt_mkdirs(out);
 }
 
-/* run script in a container; fills r->out, r->status, r->oom */
+struct paths {
+	char	root[128], upper[128], work[128], layer[128], etc[128];
+	char	init[512];
+};
+
+/* the scratch tree; returns what failed, or NULL */
+static const char *
+prepare(struct run *r, struct paths *pa)
+{
+	char app[128], link[160];
+
+	if (mk(r, "root", pa->root, sizeof(pa->root)) < 0 ||
+	    mk(r, "upper", pa->upper, sizeof(pa->upper)) < 0 ||
+	    mk(r, "work", pa->work, sizeof(pa->work)) < 0 ||
+	    mk(r, "layer/app", app, sizeof(app)) < 0)
+		return "mkdir";
+	/* the upper's /app gives the merged /app its owner: the app user */
+	if (mk(r, "upper/app", app, sizeof(app)) < 0 ||
+	    chown(app, APP_UID, APP_GID) == -1)
+		return "upper/app";
+	snprintf(pa->layer, sizeof(pa->layer), "%s/layer", r->dir);
+	snprintf(pa->etc, sizeof(pa->etc), "%s/etc", r->dir);
+	snprintf(pa->init, sizeof(pa->init), "%s/paas-init", rt_bin());
+	if (r->symlink_proc) {
+		snprintf(link, sizeof(link), "%s/proc", pa->layer);
+		if (symlink("/etc", link) == -1)
+			return "symlink";
+	}
+	if (container_etc_write(pa->etc, APP_UID, APP_GID, "web.1",
+	    &r->err) < 0)
+		return r->err.msg;
+	if (r->lim.memory_bytes == 0 &&
+	    cgroup_size_limits("basic", &r->lim) < 0)
+		return "limits";
+	return NULL;
+}
+
+static void
+fill_req(struct container_req *req, const struct paths *pa,
+    const struct run *r, char **argv, char **envp)
+{
+	container_req_init(req);
+	req->rootdir = pa->root;
+	req->layers[0] = pa->layer;
+	req->nlayers = 1;
+	req->upper = pa->upper;
+	req->work = pa->work;
+	req->etc = pa->etc;
+	req->init = pa->init;
+	req->hostname = "web.1";
+	req->uid = r->uid ? r->uid : APP_UID;
+	req->gid = APP_GID;
+	req->argv = argv;
+	req->envp = envp;
+	req->cwd = "/app";
+	req->tmp_mb = 16;
+	req->pdeathsig = SIGKILL;
+	req->flags = CONTAINER_HOST_STACK;
+}
+
+/*
+ * Run script in a container; fills r->out, r->status, r->oom. The
+ * container, its cgroup and the scratch tree are gone when it returns,
+ * whatever happened; only then does it assert.
+ */
 static void
 run_sh(struct run *r, const char *script)
 {
-	char root[128], upper[128], work[128], layer[128], etc[128];
-	char init[512], app[128], id[64], link[160];
 	char *argv[] = { "/bin/sh", "-c", (char *)script, NULL };
 	char *envp[] = { "PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/app",
 	    "FOO=bar baz", "DYNO=web.1", NULL };
 	struct container_req req;
+	struct paths pa;
 	struct cgroup cg;
-	int p[2] = { -1, -1 }, st, made = 0;
+	const char *why = NULL;
+	char id[64];
+	int p[2] = { -1, -1 }, st, made = 0, rm_cg = 0, rm_dir;
 	pid_t pid = -1;
 
 	assert_int_equal(rt_scratch(r->dir, sizeof(r->dir)), 0);
-	mk(r, "root", root, sizeof(root));
-	mk(r, "upper", upper, sizeof(upper));
-	mk(r, "work", work, sizeof(work));
-	mk(r, "layer/app", app, sizeof(app));
-	/* the upper's /app gives the merged /app its owner: the app user */
-	mk(r, "upper/app", app, sizeof(app));
-	assert_int_equal(chown(app, APP_UID, APP_GID), 0);
-	snprintf(layer, sizeof(layer), "%s/layer", r->dir);
-	snprintf(etc, sizeof(etc), "%s/etc", r->dir);
-	snprintf(init, sizeof(init), "%s/paas-init", rt_bin());
-	if (r->symlink_proc) {
-		snprintf(link, sizeof(link), "%s/proc", layer);
-		assert_int_equal(symlink("/etc", link), 0);
-	}
-	assert_int_equal(container_etc_write(etc, APP_UID, APP_GID, "web.1",
-	    &r->err), 0);
+	if ((why = prepare(r, &pa)) != NULL)
+		goto out;
 	snprintf(id, sizeof(id), "t%ld", (long)getpid());
-	assert_int_equal(cgroup_init(&cg, cgroot, "itest", id, &r->err), 0);
-	if (r->lim.memory_bytes == 0)
-		assert_int_equal(cgroup_size_limits("basic", &r->lim), 0);
-	if (cgroup_create(&cg, &r->lim, &r->err) == 0)
-		made = 1;
-	else
+	if (cgroup_init(&cg, cgroot, "itest", id, &r->err) < 0 ||
+	    cgroup_create(&cg, &r->lim, &r->err) < 0) {
+		why = r->err.msg;
 		goto out;
-
-	container_req_init(&req);
-	req.rootdir = root;
-	req.layers[0] = layer;
-	req.nlayers = 1;
-	req.upper = upper;
-	req.work = work;
-	req.etc = etc;
-	req.init = init;
-	req.hostname = "web.1";
-	req.uid = r->uid ? r->uid : APP_UID;
-	req.gid = APP_GID;
-	req.argv = argv;
-	req.envp = envp;
-	req.cwd = "/app";
-	req.tmp_mb = 16;
+	}
+	made = 1;
+	fill_req(&req, &pa, r, argv, envp);
 	req.cgroup = &cg;
-	req.pdeathsig = SIGKILL;
-	req.flags = CONTAINER_HOST_STACK;
-	if (pipe2(p, O_CLOEXEC) == -1)
+	if (pipe2(p, O_CLOEXEC) == -1) {
+		why = "pipe";
 		goto out;
+	}
 	req.stdio[1] = p[1];
 	req.stdio[2] = p[1];
 	alarm(60);
@@ -155,9 +190,11 @@ run_sh(struct run *r, const char *script)
 	if (r->start_rc < 0)
 		goto out;
 	rt_drain(p[0], r->out, sizeof(r->out));
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	pid = -1;
-	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	if (waitpid(pid, &st, 0) == pid) {
+		pid = -1;
+		r->status = WIFEXITED(st) ? WEXITSTATUS(st) :
+		    128 + WTERMSIG(st);
+	}
 	(void)cgroup_oom(&cg, &r->oom);
 out:
 	if (pid > 0) {
@@ -170,10 +207,14 @@ out:
 		close(p[1]);
 	if (made) {
 		(void)cgroup_kill(&cg, NULL);
-		assert_int_equal(cgroup_remove(&cg, NULL), 0);
+		rm_cg = cgroup_remove(&cg, NULL);
 	}
 	alarm(0);
-	assert_int_equal(rt_rmrf(r->dir), 0);
+	rm_dir = rt_rmrf(r->dir);
+	if (why != NULL)
+		fail_msg("set-up: %s", why);
+	assert_int_equal(rm_cg, 0);
+	assert_int_equal(rm_dir, 0);
 }
 
 static struct run *
