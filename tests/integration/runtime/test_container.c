@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -45,12 +46,37 @@ struct run {
 
 static int cgroot = -1;
 
+/* a run killed by a signal could not clean up: sweep its cgroups */
+static void
+sweep_stale(void)
+{
+	static const char *const ctrls[] = { "freezer", "memory", "pids",
+	    "cpu" };
+	char path[256];
+	struct dirent *de;
+	size_t i;
+	DIR *d;
+
+	for (i = 0; i < sizeof(ctrls) / sizeof(ctrls[0]); i++) {
+		snprintf(path, sizeof(path), "/sys/fs/cgroup/%s/paas/itest",
+		    ctrls[i]);
+		if ((d = opendir(path)) == NULL)
+			continue;
+		while ((de = readdir(d)) != NULL)
+			if (de->d_name[0] == 't' && de->d_type == DT_DIR)
+				(void)unlinkat(dirfd(d), de->d_name,
+				    AT_REMOVEDIR);
+		closedir(d);
+	}
+}
+
 static int
 group_setup(void **state)
 {
 	(void)state;
 	if (geteuid() != 0)
 		return 0;
+	sweep_stale();
 	cgroot = open("/sys/fs/cgroup", O_DIRECTORY | O_CLOEXEC);
 	return cgroot < 0 ? -1 : 0;
 }
