@@ -121,6 +121,28 @@ event(struct shim *s, const char *fmt, ...)
 		    (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 }
 
+/* the app: paas-init's first child, while it runs; 0 if none */
+static long
+app_pid(const struct shim *s)
+{
+	char path[64], text[64];
+	ssize_t n;
+	int fd;
+
+	if (s->state == SHIM_EXITED || s->pid <= 0)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%ld/task/%ld/children",
+	    (long)s->pid, (long)s->pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return 0;
+	n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	text[n] = '\0';
+	return atol(text);
+}
+
 static void
 state_json(const struct shim *s, struct buf *b)
 {
@@ -131,8 +153,8 @@ state_json(const struct shim *s, struct buf *b)
 	buf_adds(b, ",\"dyno\":");
 	buf_add_json_str(b, s->req.dyno, strlen(s->req.dyno));
 	buf_addf(b, ",\"state\":\"%s\",\"shim_pid\":%ld,\"pid\":%ld,"
-	    "\"started_at\":\"%s\"", state_names[s->state], (long)getpid(),
-	    (long)s->pid, s->started_at);
+	    "\"app_pid\":%ld,\"started_at\":\"%s\"", state_names[s->state],
+	    (long)getpid(), (long)s->pid, app_pid(s), s->started_at);
 	if (s->state == SHIM_EXITED) {
 		buf_addf(b, ",\"finished_at\":\"%s\",\"exit_status\":%d,"
 		    "\"signal\":", s->finished_at, s->exit_status);

@@ -236,6 +236,27 @@ cleanup(struct inst *in)
 	assert_int_equal(rm_rc, 0);
 }
 
+/* app_pid is a host process whose parent is the container's init */
+static void
+check_app_pid(const char *st)
+{
+	char path[64], text[512], *p;
+	long app, init;
+
+	p = strstr(st, "\"app_pid\":");
+	assert_non_null(p);
+	app = atol(p + 10);
+	p = strstr(st, "\"pid\":");
+	assert_non_null(p);
+	init = atol(p + 6);
+	assert_true(app > 1 && init > 1 && app != init);
+	snprintf(path, sizeof(path), "/proc/%ld/stat", app);
+	assert_true(rt_read(path, text, sizeof(text)) > 0);
+	p = strrchr(text, ')');
+	assert_non_null(p);
+	assert_int_equal(atol(p + 4), init);	/* ") S PPID" */
+}
+
 static void
 test_logs_state_and_stop_after_grace(void **state)
 {
@@ -260,6 +281,7 @@ test_logs_state_and_stop_after_grace(void **state)
 	assert_int_equal(wait_log(&in, " app[web.1]: oops\n", 5000), 0);
 	assert_int_equal(shim_cmd(&in, "status\n", st, sizeof(st)), 0);
 	assert_non_null(strstr(st, "\"state\":\"running\""));
+	check_app_pid(st);
 	assert_int_equal(shim_cmd(&in, "bogus\n", st, sizeof(st)), 0);
 	assert_non_null(strstr(st, "unknown command"));
 	t0 = now_ms();
