@@ -5,10 +5,12 @@
 #include <sys/syscall.h>
 
 #include <errno.h>
+#include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <sched.h>
 #include <seccomp.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -333,6 +335,66 @@ out:
 	return rc;
 }
 
+/* the highest syscall number the table knows on this arch */
+static int
+table_max_nr(void)
+{
+	size_t i;
+	int nr, max = -1;
+
+	for (i = 0; i < seccomp_filter_table_len; i++) {
+		nr = seccomp_syscall_resolve_name(seccomp_filter_table[i].name);
+		if (nr != __NR_SCMP_ERROR && nr > max)
+			max = nr;
+	}
+	return max;
+}
+
+/*
+ * Syscalls newer than the table fail with ENOSYS, not EPERM, so that a
+ * libc probing for a new call falls back to the old one (runc does
+ * this). libseccomp 2.5 cannot say it, so a self-contained prefix goes
+ * in front of its program (whose relative jumps stay valid): native
+ * arch, not x32, nr above the table's highest -> ENOSYS; everything
+ * else falls through to libseccomp's checks.
+ */
+static int
+prepend_enosys(struct seccomp_prog *prog, int max_nr, struct perr *err)
+{
+#if defined(__x86_64__)
+	const struct sock_filter pre[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+		    offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 0, 4),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+		    offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000, 2, 0),
+		BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, (uint32_t)max_nr, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+	};
+	const size_t npre = sizeof(pre) / sizeof(pre[0]);
+	struct sock_filter *p;
+
+	if (max_nr <= 0)
+		return 0;
+	if (prog->len + npre > BPF_MAXINSNS)
+		return perr_set(err, -E2BIG, "seccomp filter too long");
+	p = malloc((prog->len + npre) * sizeof(*p));
+	if (p == NULL)
+		return perr_set(err, -ENOMEM, "out of memory");
+	memcpy(p, pre, sizeof(pre));
+	memcpy(p + npre, prog->insns, prog->len * sizeof(*p));
+	free(prog->insns);
+	prog->insns = p;
+	prog->len = (unsigned short)(prog->len + npre);
+#else
+	(void)prog;
+	(void)max_nr;
+	(void)err;
+#endif
+	return 0;
+}
+
 int
 seccomp_filter_build(struct seccomp_prog *prog, struct perr *err)
 {
@@ -347,9 +409,11 @@ seccomp_filter_build(struct seccomp_prog *prog, struct perr *err)
 		perr_set(err, rc, "seccomp bad-arch action: %s", strerror(-rc));
 		goto out;
 	}
-	if ((rc = add_table(ctx, err)) < 0)
+	if ((rc = add_table(ctx, err)) < 0 ||
+	    (rc = export_prog(ctx, prog, err)) < 0)
 		goto out;
-	rc = export_prog(ctx, prog, err);
+	if ((rc = prepend_enosys(prog, table_max_nr(), err)) < 0)
+		seccomp_filter_release(prog);
 out:
 	seccomp_release(ctx);
 	return rc;

@@ -13,6 +13,7 @@
  * personality other than the usual queries are refused, and socket()
  * is allowed for AF_UNIX, AF_INET, AF_INET6 and AF_NETLINK only (so
  * AF_VSOCK, AF_ALG and the rest of the kernel's families are refused).
+ * Syscalls newer than the table fail with ENOSYS (x86_64).
  *
  * The filter is built with libseccomp BEFORE the container's clone and
  * kept as a plain BPF program, so that the child only has to make one

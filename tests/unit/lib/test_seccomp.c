@@ -246,6 +246,20 @@ try_userfaultfd(void)
 	return syscall(SYS_userfaultfd, 0);
 }
 
+/* far above any syscall the table knows: "too new", ENOSYS */
+static long
+try_future(void)
+{
+	return syscall(1000, 0, 0, 0);
+}
+
+/* in the table's range but not in it: refused, EPERM */
+static long
+try_acct(void)
+{
+	return syscall(SYS_acct, NULL);
+}
+
 struct probe {
 	const char	*what;
 	long		(*fn)(void);
@@ -276,6 +290,8 @@ static const struct probe probes[] = {
 	{ "keyctl", try_keyctl, EPERM },
 	{ "process_vm_readv", try_process_vm_readv, EPERM },
 	{ "userfaultfd", try_userfaultfd, EPERM },
+	{ "syscall 1000", try_future, ENOSYS },
+	{ "acct", try_acct, EPERM },
 };
 #define NPROBES	(sizeof(probes) / sizeof(probes[0]))
 
