@@ -36,6 +36,9 @@ run_app(char **argv, const sigset_t *old)
 	int e;
 
 	(void)setpgid(0, 0);
+	/* on a terminal the app's group is the foreground (SIGTTOU blocked) */
+	if (isatty(0))
+		(void)tcsetpgrp(0, getpid());
 	(void)sigprocmask(SIG_SETMASK, old, NULL);
 	execvp(argv[0], argv);
 	e = errno;

@@ -363,7 +363,9 @@ start_container(struct shim *s, struct perr *err)
 	int out[2] = { -1, -1 }, er[2] = { -1, -1 }, rc;
 	size_t i;
 
-	if (pipe2(out, O_CLOEXEC) == -1 || pipe2(er, O_CLOEXEC) == -1) {
+	/* "inherit": the container gets the shim's own 0-2 (paas run) */
+	if (!s->req.inherit && (pipe2(out, O_CLOEXEC) == -1 ||
+	    pipe2(er, O_CLOEXEC) == -1)) {
 		rc = perr_set(err, -errno, "pipe: %s", strerror(errno));
 		goto out;
 	}
@@ -385,12 +387,14 @@ start_container(struct shim *s, struct perr *err)
 	cr.argv = s->req.argv;
 	cr.envp = s->req.envp;
 	cr.cwd = s->req.cwd;
-	cr.stdio[1] = out[1];
-	cr.stdio[2] = er[1];
+	cr.stdio[0] = s->req.inherit ? 0 : -1;
+	cr.stdio[1] = s->req.inherit ? 1 : out[1];
+	cr.stdio[2] = s->req.inherit ? 2 : er[1];
 	cr.cgroup = &s->cg;
 	cr.pdeathsig = SIGKILL;
 	cr.flags = (s->req.host_stack ? CONTAINER_HOST_STACK : 0) |
-	    (s->req.newnet ? CONTAINER_NEWNET : 0);
+	    (s->req.newnet ? CONTAINER_NEWNET : 0) |
+	    (s->req.tty ? CONTAINER_CTTY : 0);
 	if ((rc = container_start(&cr, &s->pid, err)) < 0)
 		goto out;
 	s->in[0].fd = out[0];
@@ -672,7 +676,9 @@ static void
 shim_finish(struct shim *s)
 {
 	struct perr err = PERR_INIT;
+	struct client c;
 	size_t i;
+	int fd;
 
 	(void)cgroup_oom(&s->cg, &s->oom);
 	if (s->oom)
@@ -691,8 +697,17 @@ shim_finish(struct shim *s)
 	(void)state_write(s);
 	(void)unlinkat(s->dirfd, "shim.sock", 0);
 	for (i = 0; i < SHIM_CLIENTS_MAX; i++)
-		if (s->clients[i].fd != -1 && s->clients[i].waiting)
+		if (s->clients[i].fd != -1)
 			client_reply(s, &s->clients[i]);
+	/*
+	 * Whoever connected since the last turn of the loop is still in
+	 * the backlog: whatever they asked, the final state is the answer.
+	 */
+	memset(&c, 0, sizeof(c));
+	while ((fd = accept4(s->lfd, NULL, NULL, SOCK_CLOEXEC)) != -1) {
+		c.fd = fd;
+		client_reply(s, &c);
+	}
 }
 
 static void

@@ -183,11 +183,11 @@ shim_req_parse(const char *text, size_t len, struct shim_req *req,
     struct perr *err)
 {
 	const char *id, *app, *dyno, *dir, *log, *init, *size;
-	const char *cwd = NULL, *cgroot = NULL, *network = NULL;
+	const char *cwd = NULL, *cgroot = NULL, *network = NULL, *stdio = NULL;
 	json_int_t uid, gid, tmp_mb = 0, grace = SHIM_GRACE_DEFAULT_S;
 	json_t *root, *layers, *argv, *env, *binds = NULL;
 	json_error_t je;
-	int host_stack = 1, bad = 0, rc;
+	int host_stack = 1, tty = 0, bad = 0, rc;
 
 	memset(req, 0, sizeof(*req));
 	if (len > SHIM_REQ_MAX_BYTES)
@@ -199,13 +199,13 @@ shim_req_parse(const char *text, size_t len, struct shim_req *req,
 		    je.line, je.column, je.text);
 	if (json_unpack_ex(root, &je, JSON_STRICT,
 	    "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:o, s:o, s:o,"
-	    " s?s, s?s, s?s, s?I, s?I, s?b, s?o}",
+	    " s?s, s?s, s?s, s?I, s?I, s?b, s?o, s?s, s?b}",
 	    "id", &id, "app", &app, "dyno", &dyno, "dir", &dir, "log", &log,
 	    "init", &init, "size", &size, "uid", &uid, "gid", &gid,
 	    "layers", &layers, "argv", &argv, "env", &env,
 	    "cwd", &cwd, "cgroup_root", &cgroot, "network", &network,
 	    "tmp_mb", &tmp_mb, "grace_s", &grace, "host_stack", &host_stack,
-	    "binds", &binds) != 0) {
+	    "binds", &binds, "stdio", &stdio, "tty", &tty) != 0) {
 		rc = perr_set(err, -EINVAL, "request: %s", je.text);
 		goto out;
 	}
@@ -218,6 +218,14 @@ shim_req_parse(const char *text, size_t len, struct shim_req *req,
 	if (network != NULL && strcmp(network, "host") != 0 &&
 	    strcmp(network, "none") != 0)
 		goto out;
+	rc = perr_set(err, -EINVAL, "request: stdio is \"log\" or \"inherit\"; "
+	    "tty needs inherit");
+	if ((stdio != NULL && strcmp(stdio, "log") != 0 &&
+	    strcmp(stdio, "inherit") != 0) || (tty && (stdio == NULL ||
+	    strcmp(stdio, "inherit") != 0)))
+		goto out;
+	req->inherit = stdio != NULL && strcmp(stdio, "inherit") == 0;
+	req->tty = tty;
 	req->id = strdup(id);
 	req->app = strdup(app);
 	req->dyno = strdup(dyno);

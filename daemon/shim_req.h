@@ -43,6 +43,8 @@ struct shim_req {
 	unsigned	 grace_s;
 	int		 host_stack;	/* default 1 */
 	int		 newnet;	/* "network": "none" */
+	int		 inherit;	/* "stdio": "inherit": the shim's 0-2 */
+	int		 tty;		/* with inherit: stdin is the ctty */
 };
 
 /* shim_req_parse() fills req from JSON text; everything is owned by req. */

@@ -24,7 +24,7 @@
 #include "seccomp.h"
 
 #define FLAGS_ALL	(CONTAINER_HOST_STACK | CONTAINER_NEWNET | \
-			 CONTAINER_NO_SYS)
+			 CONTAINER_NO_SYS | CONTAINER_CTTY)
 #define RO_BIND		(MS_RDONLY | MS_NOSUID | MS_NODEV)
 #define NOFILE_LIMIT	65536
 
@@ -997,6 +997,8 @@ child_run(struct child *c)
 		child_fail(c, STEP_SETSID, 0, errno);
 	if ((rc = setup_stdio(req->stdio)) < 0)
 		child_fail(c, STEP_STDIO, 0, -rc);
+	if ((req->flags & CONTAINER_CTTY) && ioctl(0, TIOCSCTTY, 0) == -1)
+		child_fail(c, STEP_STDIO, 0, errno);
 	if ((rc = child_close_fds(c->errfd)) < 0)
 		child_fail(c, STEP_CLOSE, 0, -rc);
 	if ((rc = check_cwd(req->cwd)) < 0)

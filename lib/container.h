@@ -41,6 +41,8 @@ enum container_flag {
 	CONTAINER_HOST_STACK	= 1 << 0,	/* host /usr /bin /lib* /sbin ro */
 	CONTAINER_NEWNET	= 1 << 1,	/* own netns, only lo (up) */
 	CONTAINER_NO_SYS	= 1 << 2,	/* no /sys at all */
+	CONTAINER_CTTY		= 1 << 3,	/* stdin is a tty: make it the
+						   controlling terminal */
 };
 
 struct container_bind {

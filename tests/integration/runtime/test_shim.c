@@ -58,9 +58,13 @@ nap(long ms)
 	nanosleep(&ts, NULL);
 }
 
-/* run bin/paas-shim REQ and return its exit status; err gets stderr */
+/*
+ * run bin/paas-shim REQ and return its exit status; err gets stderr;
+ * fd0/fd1 (if not -1) become its stdin/stdout
+ */
 static int
-spawn_shim(const struct inst *in, char *err, size_t errlen)
+spawn_shim_io(const struct inst *in, int fd0, int fd1, char *err,
+    size_t errlen)
 {
 	char shim[512];
 	int p[2], st;
@@ -71,6 +75,10 @@ spawn_shim(const struct inst *in, char *err, size_t errlen)
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
+		if (fd0 != -1)
+			dup2(fd0, 0);
+		if (fd1 != -1)
+			dup2(fd1, 1);
 		dup2(p[1], 2);
 		execl(shim, "paas-shim", in->req, (char *)NULL);
 		_exit(127);
@@ -80,6 +88,12 @@ spawn_shim(const struct inst *in, char *err, size_t errlen)
 	close(p[0]);
 	assert_int_equal(waitpid(pid, &st, 0), pid);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static int
+spawn_shim(const struct inst *in, char *err, size_t errlen)
+{
+	return spawn_shim_io(in, -1, -1, err, errlen);
 }
 
 static void
@@ -395,6 +409,40 @@ test_wait_and_exit_status(void **state)
 	alarm(0);
 }
 
+/* paas run: stdio attached, stdin round trip, exit status back */
+static void
+test_attached_stdio(void **state)
+{
+	struct inst in;
+	char err[512], st[1024], out[256];
+	int ip[2], op[2];
+
+	(void)state;
+	need_root();
+	alarm(30);
+	setup_inst(&in, "read line; echo got:$line; exit 7", 30,
+	    ",\"stdio\":\"inherit\"");
+	assert_int_equal(pipe2(ip, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(op, O_CLOEXEC), 0);
+	assert_int_equal(write(ip[1], "hello there\n", 12), 12);
+	close(ip[1]);
+	if (spawn_shim_io(&in, ip[0], op[1], err, sizeof(err)) != 0)
+		fail_msg("shim: %s", err);
+	close(ip[0]);
+	close(op[1]);
+	rt_drain(op[0], out, sizeof(out));
+	close(op[0]);
+	assert_string_equal(out, "got:hello there\n");
+	assert_int_equal(shim_cmd(&in, "wait\n", st, sizeof(st)), 0);
+	if (strstr(st, "\"exit_status\":7,") == NULL)
+		fail_msg("state: %s", st);
+	assert_int_equal(wait_gone(shim_pid(&in), 5000), 0);
+	/* its output went to the client, not to the app's log */
+	assert_int_equal(wait_log(&in, "app[web.1]: got:", 50), -1);
+	cleanup(&in);
+	alarm(0);
+}
+
 static void
 test_bad_request_leaves_nothing(void **state)
 {
@@ -448,6 +496,7 @@ main(void)
 		cmocka_unit_test(test_survives_parent_and_stops_on_sigterm),
 		cmocka_unit_test(test_oom_reported),
 		cmocka_unit_test(test_wait_and_exit_status),
+		cmocka_unit_test(test_attached_stdio),
 		cmocka_unit_test(test_bad_request_leaves_nothing),
 	};
 

@@ -46,6 +46,8 @@ test_minimal_and_defaults(void **state)
 	assert_int_equal(r.grace_s, 30);
 	assert_int_equal(r.host_stack, 1);
 	assert_int_equal(r.newnet, 0);
+	assert_int_equal(r.inherit, 0);
+	assert_int_equal(r.tty, 0);
 	shim_req_release(&r);
 	assert_null(r.app);
 }
@@ -59,7 +61,8 @@ test_optional_fields(void **state)
 	(void)state;
 	if (parse("{" BASE ",\"grace_s\":5,\"tmp_mb\":64,\"network\":\"none\","
 	    "\"cwd\":\"/app/sub\",\"binds\":[{\"src\":\"/data\",\"dst\":"
-	    "\"/data\"},{\"src\":\"/x\",\"dst\":\"/y\",\"ro\":false}]}", &r,
+	    "\"/data\"},{\"src\":\"/x\",\"dst\":\"/y\",\"ro\":false}],"
+	    "\"stdio\":\"inherit\",\"tty\":true}", &r,
 	    &err) != 0)
 		fail_msg("%s", err.msg);
 	assert_int_equal(r.grace_s, 5);
@@ -69,6 +72,8 @@ test_optional_fields(void **state)
 	assert_int_equal(r.binds[0].ro, 1);
 	assert_int_equal(r.binds[1].ro, 0);
 	assert_string_equal(r.binds[1].dst, "/y");
+	assert_int_equal(r.inherit, 1);
+	assert_int_equal(r.tty, 1);
 	shim_req_release(&r);
 }
 
@@ -87,6 +92,8 @@ test_rejects(void **state)
 		"{" BASE ",\"binds\":[{\"src\":\"/a\"}]}",
 		"{\"id\":\"x\"}",
 		"{" BASE ",\"id\":\"web.1-ab\"}",
+		"{" BASE ",\"stdio\":\"pty\"}",
+		"{" BASE ",\"tty\":true}",
 	};
 	struct shim_req r;
 	struct perr err = PERR_INIT;
