@@ -443,6 +443,45 @@ test_attached_stdio(void **state)
 	alarm(0);
 }
 
+/* paas run with a pty: a terminal, with the app in the foreground */
+static void
+test_attached_tty(void **state)
+{
+	struct inst in;
+	char err[512], st[1024], out[1024];
+	int m, s;
+	ssize_t n;
+	size_t len = 0;
+
+	(void)state;
+	need_root();
+	alarm(30);
+	setup_inst(&in, "test -t 0 && echo on-a-tty;"
+	    " ps -o stat= -p $$ | grep -q + && echo foreground; exit 5", 30,
+	    ",\"stdio\":\"inherit\",\"tty\":true");
+	m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	assert_true(m >= 0);
+	assert_int_equal(grantpt(m), 0);
+	assert_int_equal(unlockpt(m), 0);
+	s = open(ptsname(m), O_RDWR | O_NOCTTY | O_CLOEXEC);
+	assert_true(s >= 0);
+	if (spawn_shim_io(&in, s, s, err, sizeof(err)) != 0)
+		fail_msg("shim: %s", err);
+	close(s);
+	assert_int_equal(shim_cmd(&in, "wait\n", st, sizeof(st)), 0);
+	while (len < sizeof(out) - 1 && (n = read(m, out + len,
+	    sizeof(out) - 1 - len)) > 0)
+		len += (size_t)n;	/* EIO once the last slave fd is gone */
+	out[len] = '\0';
+	close(m);
+	if (strstr(out, "on-a-tty") == NULL ||
+	    strstr(out, "foreground") == NULL)
+		fail_msg("pty output: %s", out);
+	assert_non_null(strstr(st, "\"exit_status\":5,"));
+	cleanup(&in);
+	alarm(0);
+}
+
 static void
 test_bad_request_leaves_nothing(void **state)
 {
@@ -497,6 +536,7 @@ main(void)
 		cmocka_unit_test(test_oom_reported),
 		cmocka_unit_test(test_wait_and_exit_status),
 		cmocka_unit_test(test_attached_stdio),
+		cmocka_unit_test(test_attached_tty),
 		cmocka_unit_test(test_bad_request_leaves_nothing),
 	};
 
