@@ -1,0 +1,888 @@
+/*
+ * paas-shim: the parent of one container instance. paasd starts it as
+ *
+ *	paas-shim REQUEST.json
+ *
+ * and it exits 0 once the container runs (1 with a message on stderr
+ * if it could not be started). The shim itself carries on in the
+ * background, in its own session, so paasd can die or restart without
+ * touching the app: it holds the container (it is its parent), its
+ * cgroup, its stdout/stderr pipes (formatted into the app's log file)
+ * and, at the end, its exit status, recorded in DIR/state.json. It
+ * answers "status", "stop [GRACE]" and "wait" on DIR/shim.sock. See
+ * docs/RUNTIME.md.
+ */
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <malloc.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "cgroup.h"
+#include "container.h"
+#include "log.h"
+#include "parse.h"
+#include "shim_log.h"
+#include "shim_req.h"
+
+#define SHIM_CLIENTS_MAX	16
+#define SHIM_CMD_MAX_BYTES	128
+#define SHIM_DRAIN_MS		2000	/* pipes after the container is gone */
+
+enum shim_state {
+	SHIM_RUNNING,
+	SHIM_STOPPING,	/* SIGTERM sent, grace timer armed */
+	SHIM_EXITED,
+};
+
+static const char *const state_names[] = {
+	[SHIM_RUNNING] = "running", [SHIM_STOPPING] = "stopping",
+	[SHIM_EXITED] = "exited",
+};
+
+struct client {
+	int	fd;
+	int	waiting;		/* "wait": answered at exit */
+	char	cmd[SHIM_CMD_MAX_BYTES];
+	size_t	len;
+};
+
+struct pipe_in {
+	int			fd;	/* read end, non-blocking; -1 at EOF */
+	struct shim_linebuf	lb;
+};
+
+struct shim {
+	struct shim_req		req;
+	int			dirfd;
+	int			cgroot;
+	struct cgroup		cg;
+	int			cg_made;
+	pid_t			pid;		/* container init, host pid */
+	enum shim_state		state;
+	char			started_at[SHIM_STAMP_LEN + 1];
+	char			finished_at[SHIM_STAMP_LEN + 1];
+	int			exit_status;	/* init's exit code */
+	int			signal;		/* init killed by it, or 0 */
+	int			oom;
+	struct pipe_in		in[2];		/* stdout, stderr */
+	struct shim_logw	logw;
+	int			sigfd;
+	int			timerfd;
+	int			lfd;
+	struct client		clients[SHIM_CLIENTS_MAX];
+	char			root[CONTAINER_PATH_MAX];
+	char			upper[CONTAINER_PATH_MAX];
+	char			work[CONTAINER_PATH_MAX];
+	char			etc[CONTAINER_PATH_MAX];
+};
+
+static void
+now_stamp(char *out, size_t outlen)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (shim_log_stamp(out, outlen, &ts) == 0)
+		out[0] = '\0';
+}
+
+static void
+event(struct shim *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* a platform line in the app's log: "paas[web.1]: ..." */
+static void
+event(struct shim *s, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		shim_logw_line(&s->logw, "paas", line,
+		    (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+}
+
+/* the app: paas-init's first child, while it runs; 0 if none */
+static long
+app_pid(const struct shim *s)
+{
+	char path[64], text[64];
+	ssize_t n;
+	int fd;
+
+	if (s->state == SHIM_EXITED || s->pid <= 0)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%ld/task/%ld/children",
+	    (long)s->pid, (long)s->pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return 0;
+	n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	text[n] = '\0';
+	return atol(text);
+}
+
+static void
+state_json(const struct shim *s, struct buf *b)
+{
+	buf_adds(b, "{\"id\":");
+	buf_add_json_str(b, s->req.id, strlen(s->req.id));
+	buf_adds(b, ",\"app\":");
+	buf_add_json_str(b, s->req.app, strlen(s->req.app));
+	buf_adds(b, ",\"dyno\":");
+	buf_add_json_str(b, s->req.dyno, strlen(s->req.dyno));
+	buf_addf(b, ",\"state\":\"%s\",\"shim_pid\":%ld,\"pid\":%ld,"
+	    "\"app_pid\":%ld,\"started_at\":\"%s\"", state_names[s->state],
+	    (long)getpid(), (long)s->pid, app_pid(s), s->started_at);
+	if (s->state == SHIM_EXITED) {
+		buf_addf(b, ",\"finished_at\":\"%s\",\"exit_status\":%d,"
+		    "\"signal\":", s->finished_at, s->exit_status);
+		if (s->signal)
+			buf_addf(b, "%d", s->signal);
+		else
+			buf_adds(b, "null");
+		buf_addf(b, ",\"oom\":%s", s->oom ? "true" : "false");
+	} else
+		buf_adds(b, ",\"finished_at\":null,\"exit_status\":null,"
+		    "\"signal\":null,\"oom\":false");
+	buf_addf(b, ",\"dropped_lines\":%llu}",
+	    (unsigned long long)s->logw.dropped_total);
+}
+
+/* state.json, replaced atomically */
+static int
+state_write(struct shim *s)
+{
+	struct buf b = BUF_INIT;
+	int fd, rc = 0;
+
+	state_json(s, &b);
+	buf_addch(&b, '\n');
+	fd = openat(s->dirfd, "state.json.tmp", O_WRONLY | O_CREAT | O_TRUNC |
+	    O_CLOEXEC | O_NOFOLLOW, 0644);
+	/*
+	 * No fsync: readers are paasd and tests on this running kernel;
+	 * after a power loss there is no instance left to describe.
+	 */
+	if (fd == -1 || write(fd, b.p, b.len) != (ssize_t)b.len)
+		rc = -errno;
+	if (fd != -1)
+		close(fd);
+	if (rc == 0 && renameat(s->dirfd, "state.json.tmp", s->dirfd,
+	    "state.json") == -1)
+		rc = -errno;
+	if (rc < 0)
+		log_warnx("id=%s write state.json: %s", s->req.id,
+		    strerror(-rc));
+	buf_release(&b);
+	return rc;
+}
+
+static int
+rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
+{
+	(void)st;
+	(void)f;
+	if (flag == FTW_DP)
+		(void)rmdir(p);
+	else
+		(void)unlink(p);
+	return 0;
+}
+
+/* FTW_MOUNT: never walk into something still mounted */
+static void
+rmrf(const char *path)
+{
+	if (path[0] == '/')
+		(void)nftw(path, rm_one, 32, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+}
+
+static int
+sub_path(const struct shim *s, const char *name, char *out, size_t outlen)
+{
+	int n = snprintf(out, outlen, "%s/%s", s->req.dir, name);
+
+	return n < 0 || (size_t)n >= outlen ? -ENAMETOOLONG : 0;
+}
+
+/* upper, work, root and etc, fresh; /app owned by the app user */
+static int
+make_dirs(struct shim *s, struct perr *err)
+{
+	char app[CONTAINER_PATH_MAX + 8];
+	char *const dirs[] = { s->root, s->upper, s->work, s->etc };
+	size_t i;
+
+	if (sub_path(s, "root", s->root, sizeof(s->root)) < 0 ||
+	    sub_path(s, "upper", s->upper, sizeof(s->upper)) < 0 ||
+	    sub_path(s, "work", s->work, sizeof(s->work)) < 0 ||
+	    sub_path(s, "etc", s->etc, sizeof(s->etc)) < 0)
+		return perr_set(err, -ENAMETOOLONG, "instance dir too long");
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		rmrf(dirs[i]);
+		if (mkdir(dirs[i], 0755) == -1)
+			return perr_set(err, -errno, "mkdir '%s': %s", dirs[i],
+			    strerror(errno));
+	}
+	snprintf(app, sizeof(app), "%s/app", s->upper);
+	if (mkdir(app, 0755) == -1 || chown(app, s->req.uid, s->req.gid) == -1)
+		return perr_set(err, -errno, "make '%s': %s", app,
+		    strerror(errno));
+	return container_etc_write(s->etc, s->req.uid, s->req.gid,
+	    s->req.dyno, err);
+}
+
+static int
+make_cgroup(struct shim *s, struct perr *err)
+{
+	struct cgroup_limits lim;
+	int rc;
+
+	s->cgroot = open(s->req.cgroup_root, O_DIRECTORY | O_CLOEXEC);
+	if (s->cgroot == -1)
+		return perr_set(err, -errno, "open '%s': %s",
+		    s->req.cgroup_root, strerror(errno));
+	if ((rc = cgroup_init(&s->cg, s->cgroot, s->req.app, s->req.id,
+	    err)) < 0)
+		return rc;
+	if ((rc = cgroup_size_limits(s->req.size, &lim)) < 0)
+		return perr_set(err, rc, "invalid size");
+	if ((rc = cgroup_create(&s->cg, &lim, err)) < 0)
+		return rc;
+	s->cg_made = 1;
+	return 0;
+}
+
+static int
+make_socket(struct shim *s, struct perr *err)
+{
+	struct sockaddr_un sa;
+	int n;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	n = snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/shim.sock",
+	    s->req.dir);
+	if (n < 0 || (size_t)n >= sizeof(sa.sun_path))
+		return perr_set(err, -ENAMETOOLONG, "instance dir too long "
+		    "for a unix socket");
+	(void)unlinkat(s->dirfd, "shim.sock", 0);
+	s->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	    0);
+	if (s->lfd == -1 || bind(s->lfd, (struct sockaddr *)&sa,
+	    sizeof(sa)) == -1 || fchmodat(s->dirfd, "shim.sock", 0600, 0) ==
+	    -1 || listen(s->lfd, 8) == -1)
+		return perr_set(err, -errno, "listen on '%s': %s", sa.sun_path,
+		    strerror(errno));
+	return 0;
+}
+
+static int
+make_signals(struct shim *s, struct perr *err)
+{
+	sigset_t set;
+
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	s->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	s->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC |
+	    TFD_NONBLOCK);
+	if (s->sigfd == -1 || s->timerfd == -1)
+		return perr_set(err, -errno, "signalfd/timerfd: %s",
+		    strerror(errno));
+	return 0;
+}
+
+/* a shim.pid naming a live process means the instance is taken */
+static int
+claim(struct shim *s, struct perr *err)
+{
+	char text[32];
+	uint64_t pid;
+	ssize_t n;
+	int fd;
+
+	fd = openat(s->dirfd, "shim.pid", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd != -1) {
+		n = read(fd, text, sizeof(text) - 1);
+		close(fd);
+		while (n > 0 && text[n - 1] == '\n')
+			n--;
+		if (n > 0 && parse_u64(text, (size_t)n, 2, 0x7fffffff,
+		    &pid) == 0 && (pid_t)pid != getpid() &&
+		    kill((pid_t)pid, 0) == 0)
+			return perr_set(err, -EEXIST, "a shim (pid %llu) "
+			    "already runs instance '%s'",
+			    (unsigned long long)pid, s->req.id);
+	}
+	fd = openat(s->dirfd, "shim.pid", O_WRONLY | O_CREAT | O_TRUNC |
+	    O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd == -1)
+		return perr_set(err, -errno, "write shim.pid: %s",
+		    strerror(errno));
+	n = snprintf(text, sizeof(text), "%ld\n", (long)getpid());
+	if (write(fd, text, (size_t)n) != n) {
+		close(fd);
+		return perr_set(err, -EIO, "write shim.pid");
+	}
+	close(fd);
+	return 0;
+}
+
+static int
+start_container(struct shim *s, struct perr *err)
+{
+	struct container_req cr;
+	int out[2] = { -1, -1 }, er[2] = { -1, -1 }, rc;
+	size_t i;
+
+	/* "inherit": the container gets the shim's own 0-2 (paas run) */
+	if (!s->req.inherit && (pipe2(out, O_CLOEXEC) == -1 ||
+	    pipe2(er, O_CLOEXEC) == -1)) {
+		rc = perr_set(err, -errno, "pipe: %s", strerror(errno));
+		goto out;
+	}
+	container_req_init(&cr);
+	cr.rootdir = s->root;
+	for (i = 0; i < s->req.nlayers; i++)
+		cr.layers[i] = s->req.layers[i];
+	cr.nlayers = s->req.nlayers;
+	cr.upper = s->upper;
+	cr.work = s->work;
+	cr.etc = s->etc;
+	cr.init = s->req.init;
+	memcpy(cr.binds, s->req.binds, s->req.nbinds * sizeof(cr.binds[0]));
+	cr.nbinds = s->req.nbinds;
+	cr.tmp_mb = s->req.tmp_mb;
+	cr.hostname = s->req.dyno;
+	cr.uid = s->req.uid;
+	cr.gid = s->req.gid;
+	cr.argv = s->req.argv;
+	cr.envp = s->req.envp;
+	cr.cwd = s->req.cwd;
+	cr.stdio[0] = s->req.inherit ? 0 : -1;
+	cr.stdio[1] = s->req.inherit ? 1 : out[1];
+	cr.stdio[2] = s->req.inherit ? 2 : er[1];
+	cr.cgroup = &s->cg;
+	cr.pdeathsig = SIGKILL;
+	cr.flags = (s->req.host_stack ? CONTAINER_HOST_STACK : 0) |
+	    (s->req.newnet ? CONTAINER_NEWNET : 0) |
+	    (s->req.tty ? CONTAINER_CTTY : 0);
+	if ((rc = container_start(&cr, &s->pid, err)) < 0)
+		goto out;
+	s->in[0].fd = out[0];
+	s->in[1].fd = er[0];
+	out[0] = er[0] = -1;
+	(void)fcntl(s->in[0].fd, F_SETFL, O_NONBLOCK);
+	(void)fcntl(s->in[1].fd, F_SETFL, O_NONBLOCK);
+out:
+	for (i = 0; i < 2; i++) {
+		if (out[i] != -1)
+			close(out[i]);
+		if (er[i] != -1)
+			close(er[i]);
+	}
+	return rc;
+}
+
+static void
+command_line(const struct shim *s, char *out, size_t outlen)
+{
+	size_t i, n = 0;
+	int m;
+
+	out[0] = '\0';
+	for (i = 0; s->req.argv[i] != NULL && n < outlen; i++) {
+		m = snprintf(out + n, outlen - n, "%s%s", i ? " " : "",
+		    s->req.argv[i]);
+		if (m < 0)
+			break;
+		n += (size_t)m;
+	}
+}
+
+static int
+shim_setup(struct shim *s, struct perr *err)
+{
+	char cmd[256];
+	int rc;
+
+	s->dirfd = open(s->req.dir, O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (s->dirfd == -1)
+		return perr_set(err, -errno, "open instance dir '%s': %s",
+		    s->req.dir, strerror(errno));
+	if ((rc = claim(s, err)) < 0 || (rc = make_dirs(s, err)) < 0 ||
+	    (rc = make_cgroup(s, err)) < 0 || (rc = make_signals(s, err)) < 0 ||
+	    (rc = make_socket(s, err)) < 0)
+		return rc;
+	shim_logw_init(&s->logw, s->req.log, s->req.dyno);
+	command_line(s, cmd, sizeof(cmd));
+	event(s, "Starting process with command `%s`", cmd);
+	if ((rc = start_container(s, err)) < 0)
+		return rc;
+	now_stamp(s->started_at, sizeof(s->started_at));
+	s->state = SHIM_RUNNING;
+	return state_write(s);
+}
+
+/* ---------------------------------------------------------- running */
+
+static void
+on_line(void *arg, const char *line, size_t len)
+{
+	shim_logw_line(arg, "app", line, len);
+}
+
+static void
+pipe_read(struct shim *s, struct pipe_in *in)
+{
+	char chunk[16384];
+	ssize_t n;
+	int i;
+
+	/* bounded per wakeup so one chatty stream cannot starve the rest */
+	for (i = 0; i < 16; i++) {
+		n = read(in->fd, chunk, sizeof(chunk));
+		if (n > 0) {
+			shim_linebuf_feed(&in->lb, chunk, (size_t)n, on_line,
+			    &s->logw);
+			continue;
+		}
+		if (n == -1 && (errno == EAGAIN || errno == EINTR))
+			return;
+		shim_linebuf_flush(&in->lb, on_line, &s->logw);
+		close(in->fd);
+		in->fd = -1;
+		return;
+	}
+}
+
+static void
+arm_timer(struct shim *s, unsigned ms)
+{
+	struct itimerspec it;
+
+	memset(&it, 0, sizeof(it));
+	it.it_value.tv_sec = ms / 1000;
+	it.it_value.tv_nsec = (long)(ms % 1000) * 1000000L + (ms ? 0 : 1);
+	(void)timerfd_settime(s->timerfd, 0, &it, NULL);
+}
+
+static void
+stop_begin(struct shim *s, unsigned grace_s)
+{
+	if (s->state != SHIM_RUNNING)
+		return;
+	s->state = SHIM_STOPPING;
+	event(s, "Stopping all processes with SIGTERM");
+	(void)kill(s->pid, SIGTERM);
+	arm_timer(s, grace_s * 1000);
+	(void)state_write(s);
+}
+
+static void
+stop_kill(struct shim *s)
+{
+	struct perr err = PERR_INIT;
+
+	if (s->state != SHIM_STOPPING)
+		return;
+	event(s, "Error R12 (Exit timeout) -> At least one process failed "
+	    "to exit within %u seconds of SIGTERM", s->req.grace_s);
+	event(s, "Stopping all remaining processes with SIGKILL");
+	if (cgroup_kill(&s->cg, &err) < 0)
+		log_warnx("id=%s %s", s->req.id, err.msg);
+	(void)kill(s->pid, SIGKILL);
+}
+
+static void
+on_exit_status(struct shim *s, int st)
+{
+	if (WIFEXITED(st))
+		s->exit_status = WEXITSTATUS(st);
+	else if (WIFSIGNALED(st)) {
+		s->signal = WTERMSIG(st);
+		s->exit_status = 128 + s->signal;
+	}
+	s->state = SHIM_EXITED;
+	now_stamp(s->finished_at, sizeof(s->finished_at));
+	arm_timer(s, SHIM_DRAIN_MS);
+}
+
+static void
+on_signal(struct shim *s)
+{
+	struct signalfd_siginfo si;
+	pid_t p;
+	int st;
+
+	while (read(s->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGCHLD:
+			while ((p = waitpid(-1, &st, WNOHANG)) > 0)
+				if (p == s->pid && s->state != SHIM_EXITED)
+					on_exit_status(s, st);
+			break;
+		case SIGTERM:
+		case SIGINT:
+			stop_begin(s, s->req.grace_s);
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+static void
+client_close(struct client *c)
+{
+	if (c->fd != -1)
+		close(c->fd);
+	c->fd = -1;
+	c->len = 0;
+	c->waiting = 0;
+}
+
+static void
+client_reply(struct shim *s, struct client *c)
+{
+	struct buf b = BUF_INIT;
+
+	state_json(s, &b);
+	buf_addch(&b, '\n');
+	(void)!write(c->fd, b.p, b.len);
+	buf_release(&b);
+	client_close(c);
+}
+
+static void
+client_command(struct shim *s, struct client *c)
+{
+	uint64_t grace = s->req.grace_s;
+
+	c->cmd[c->len] = '\0';
+	if (strcmp(c->cmd, "status") == 0) {
+		client_reply(s, c);
+	} else if (strcmp(c->cmd, "wait") == 0) {
+		c->waiting = 1;
+		if (s->state == SHIM_EXITED)
+			client_reply(s, c);
+	} else if (strncmp(c->cmd, "stop", 4) == 0 && (c->cmd[4] == '\0' ||
+	    (c->cmd[4] == ' ' && parse_u64(c->cmd + 5, strlen(c->cmd + 5), 0,
+	    SHIM_GRACE_MAX_S, &grace) == 0))) {
+		stop_begin(s, (unsigned)grace);
+		client_reply(s, c);
+	} else {
+		(void)!write(c->fd, "{\"error\":\"unknown command\"}\n", 28);
+		client_close(c);
+	}
+}
+
+static void
+client_read(struct shim *s, struct client *c)
+{
+	char *nl;
+	ssize_t n;
+
+	n = read(c->fd, c->cmd + c->len, sizeof(c->cmd) - 1 - c->len);
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		client_close(c);
+		return;
+	}
+	c->len += (size_t)n;
+	c->cmd[c->len] = '\0';
+	if ((nl = memchr(c->cmd, '\n', c->len)) != NULL) {
+		*nl = '\0';
+		c->len = (size_t)(nl - c->cmd);
+		client_command(s, c);
+	} else if (c->len == sizeof(c->cmd) - 1)
+		client_close(c);
+}
+
+/* root, or our own uid, only (SO_PEERCRED) */
+static void
+client_accept(struct shim *s)
+{
+	struct ucred cred;
+	socklen_t cl = sizeof(cred);
+	size_t i;
+	int fd;
+
+	fd = accept4(s->lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (fd == -1)
+		return;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) == -1 ||
+	    (cred.uid != 0 && cred.uid != geteuid())) {
+		close(fd);
+		return;
+	}
+	for (i = 0; i < SHIM_CLIENTS_MAX; i++)
+		if (s->clients[i].fd == -1) {
+			s->clients[i].fd = fd;
+			return;
+		}
+	close(fd);
+}
+
+static void
+on_timer(struct shim *s)
+{
+	uint64_t ticks;
+
+	if (read(s->timerfd, &ticks, sizeof(ticks)) != sizeof(ticks))
+		return;
+	if (s->state == SHIM_STOPPING)
+		stop_kill(s);
+	else if (s->state == SHIM_EXITED) {
+		/* something outside still holds the pipes: stop waiting */
+		if (s->in[0].fd != -1)
+			close(s->in[0].fd);
+		if (s->in[1].fd != -1)
+			close(s->in[1].fd);
+		s->in[0].fd = s->in[1].fd = -1;
+	}
+}
+
+static void
+shim_finish(struct shim *s)
+{
+	struct perr err = PERR_INIT;
+	struct client c;
+	size_t i;
+	int fd;
+
+	(void)cgroup_oom(&s->cg, &s->oom);
+	if (s->oom)
+		event(s, "Error R15 (Memory quota vastly exceeded)");
+	event(s, "Process exited with status %d%s", s->exit_status,
+	    s->oom ? " (memory quota exceeded)" : "");
+	if (s->cg_made) {
+		(void)cgroup_kill(&s->cg, NULL);
+		if (cgroup_remove(&s->cg, &err) < 0)
+			log_warnx("id=%s %s", s->req.id, err.msg);
+	}
+	rmrf(s->upper);
+	rmrf(s->work);
+	rmrf(s->root);
+	rmrf(s->etc);
+	(void)state_write(s);
+	(void)unlinkat(s->dirfd, "shim.sock", 0);
+	for (i = 0; i < SHIM_CLIENTS_MAX; i++)
+		if (s->clients[i].fd != -1)
+			client_reply(s, &s->clients[i]);
+	/*
+	 * Whoever connected since the last turn of the loop is still in
+	 * the backlog: whatever they asked, the final state is the answer.
+	 */
+	memset(&c, 0, sizeof(c));
+	while ((fd = accept4(s->lfd, NULL, NULL, SOCK_CLOEXEC)) != -1) {
+		c.fd = fd;
+		client_reply(s, &c);
+	}
+}
+
+static void
+shim_loop(struct shim *s)
+{
+	struct pollfd pf[5 + SHIM_CLIENTS_MAX];
+	size_t i, n;
+
+	for (;;) {
+		if (s->state == SHIM_EXITED && s->in[0].fd == -1 &&
+		    s->in[1].fd == -1)
+			break;
+		n = 0;
+		pf[n++] = (struct pollfd){ s->sigfd, POLLIN, 0 };
+		pf[n++] = (struct pollfd){ s->timerfd, POLLIN, 0 };
+		pf[n++] = (struct pollfd){ s->lfd, POLLIN, 0 };
+		pf[n++] = (struct pollfd){ s->in[0].fd, POLLIN, 0 };
+		pf[n++] = (struct pollfd){ s->in[1].fd, POLLIN, 0 };
+		for (i = 0; i < SHIM_CLIENTS_MAX; i++)
+			pf[n++] = (struct pollfd){ s->clients[i].fd, POLLIN,
+			    0 };
+		if (poll(pf, n, -1) == -1)
+			continue;
+		if (pf[0].revents)
+			on_signal(s);
+		if (pf[1].revents)
+			on_timer(s);
+		if (pf[2].revents)
+			client_accept(s);
+		if (pf[3].revents && s->in[0].fd != -1)
+			pipe_read(s, &s->in[0]);
+		if (pf[4].revents && s->in[1].fd != -1)
+			pipe_read(s, &s->in[1]);
+		for (i = 0; i < SHIM_CLIENTS_MAX; i++)
+			if (pf[5 + i].revents && s->clients[i].fd != -1 &&
+			    !s->clients[i].waiting)
+				client_read(s, &s->clients[i]);
+	}
+	shim_finish(s);
+}
+
+/* ---------------------------------------------------------- start-up */
+
+static void
+shim_init(struct shim *s)
+{
+	size_t i;
+
+	memset(s, 0, sizeof(*s));
+	s->dirfd = s->cgroot = s->sigfd = s->timerfd = s->lfd = -1;
+	s->in[0].fd = s->in[1].fd = -1;
+	for (i = 0; i < SHIM_CLIENTS_MAX; i++)
+		s->clients[i].fd = -1;
+}
+
+/* undo a half-made start: nothing of it may stay behind */
+static void
+shim_abort(struct shim *s)
+{
+	if (s->pid > 0) {
+		kill(s->pid, SIGKILL);
+		(void)waitpid(s->pid, NULL, 0);
+	}
+	if (s->cg_made) {
+		(void)cgroup_kill(&s->cg, NULL);
+		(void)cgroup_remove(&s->cg, NULL);
+	}
+	if (s->root[0] != '\0') {
+		rmrf(s->upper);
+		rmrf(s->work);
+		rmrf(s->root);
+		rmrf(s->etc);
+	}
+	if (s->lfd != -1)
+		(void)unlinkat(s->dirfd, "shim.sock", 0);
+	if (s->dirfd != -1)
+		(void)unlinkat(s->dirfd, "shim.pid", 0);
+}
+
+static int
+read_request(const char *path, struct shim_req *req, struct perr *err)
+{
+	struct buf b = BUF_INIT;
+	char chunk[8192];
+	ssize_t n;
+	int fd, rc;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return perr_set(err, -errno, "open '%s': %s", path,
+		    strerror(errno));
+	while ((n = read(fd, chunk, sizeof(chunk))) > 0 &&
+	    b.len <= SHIM_REQ_MAX_BYTES)
+		buf_add(&b, chunk, (size_t)n);
+	close(fd);
+	rc = shim_req_parse(b.p, b.len, req, err);
+	buf_release(&b);
+	return rc;
+}
+
+/* the background half: report "ok" or the error on fd, then serve */
+static int
+shim_daemon(struct shim *s, int report)
+{
+	struct perr err = PERR_INIT;
+	char path[CONTAINER_PATH_MAX + 16];
+	int fd;
+
+	(void)setsid();
+	if (shim_setup(s, &err) < 0) {
+		dprintf(report, "%s\n", err.msg);
+		shim_abort(s);
+		return 1;
+	}
+	(void)!write(report, "ok\n", 3);
+	close(report);
+	snprintf(path, sizeof(path), "%s/shim.log", s->req.dir);
+	if ((fd = open("/dev/null", O_RDWR | O_CLOEXEC)) != -1) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		close(fd);
+	}
+	(void)log_reopen(path);
+	if (chdir("/") == -1)
+		log_warn("chdir /");
+	/*
+	 * Building the request, the mount plan and the seccomp program
+	 * left a few hundred KiB of freed heap: give it back, it would
+	 * otherwise stay resident in every shim for the instance's life.
+	 */
+	(void)malloc_trim(0);
+	shim_loop(s);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct shim s;
+	struct perr err = PERR_INIT;
+	char msg[512];
+	int rep[2];
+	ssize_t n;
+	size_t len = 0;
+	pid_t pid;
+
+	log_init("paas-shim", 0);
+	if (argc != 2) {
+		fprintf(stderr, "usage: paas-shim REQUEST.json\n");
+		return 2;
+	}
+	shim_init(&s);
+	if (geteuid() != 0) {
+		fprintf(stderr, "paas-shim: must run as root\n");
+		return 1;
+	}
+	if (read_request(argv[1], &s.req, &err) < 0) {
+		fprintf(stderr, "paas-shim: %s\n", err.msg);
+		return 1;
+	}
+	if (pipe2(rep, O_CLOEXEC) == -1 || (pid = fork()) == -1) {
+		fprintf(stderr, "paas-shim: fork: %s\n", strerror(errno));
+		return 1;
+	}
+	if (pid == 0) {
+		close(rep[0]);
+		return shim_daemon(&s, rep[1]);
+	}
+	close(rep[1]);
+	while (len < sizeof(msg) - 1 &&
+	    (n = read(rep[0], msg + len, sizeof(msg) - 1 - len)) > 0)
+		len += (size_t)n;
+	msg[len] = '\0';
+	if (strcmp(msg, "ok\n") == 0)
+		return 0;
+	fprintf(stderr, "paas-shim: %s", len ? msg : "shim died\n");
+	(void)waitpid(pid, NULL, 0);
+	return 1;
+}
