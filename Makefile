@@ -100,9 +100,21 @@ PAAS_SRCS :=
 
 
 # ---------------------------------------------------------------- router
-ROUTER_SRCS :=
+ROUTER_SRCS := router/main.c router/route.c router/head.c router/conn.c \
+	       router/upstream.c router/accesslog.c router/metrics.c
+PROGS += paas-router
+$(BIN)/paas-router: $(call objs_of,$(ROUTER_SRCS)) $(LIBPAAS) $(LLHTTP_A)
+	@mkdir -p $(@D)
+	$(link)
+$(call objs_of,$(ROUTER_SRCS)): | $(LLHTTP_A)
 
-
+UNIT_ROUTER := tests/unit/router/test_route tests/unit/router/test_head \
+	       tests/unit/router/test_conn tests/unit/router/test_accesslog
+UNIT_TESTS += $(UNIT_ROUTER)
+$(addprefix $(B)/,$(UNIT_ROUTER)): $(B)/%: $(B)/%.o \
+	    $(call core_of,$(ROUTER_SRCS)) $(LIBPAAS) $(LLHTTP_A)
+	$(tlink)
+$(B)/tests/unit/router/%.o: ALL_CFLAGS += -Irouter
 
 # ---------------------------------------------------------------- runtime
 RUNTIME_SRCS :=
