@@ -116,6 +116,11 @@ $(addprefix $(B)/,$(UNIT_ROUTER)): $(B)/%: $(B)/%.o \
 	$(tlink)
 $(B)/tests/unit/router/%.o: ALL_CFLAGS += -Irouter
 
+ITEST_ROUTER := tests/integration/router/test_router
+INTEGRATION += $(ITEST_ROUTER)
+$(addprefix $(B)/,$(ITEST_ROUTER)): $(B)/%: $(B)/%.o $(LIBPAAS) $(LLHTTP_A)
+	$(tlink)
+
 # ---------------------------------------------------------------- runtime
 RUNTIME_SRCS :=
 

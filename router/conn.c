@@ -665,6 +665,7 @@ conn_dial_failed(struct conn *c, int status)
 	if (!(c->flags & RQ_RETRIED) && !(c->flags & RQ_SENT)) {
 		c->flags |= RQ_RETRIED;
 		conn_dial(c, failed);
+		conn_flush(c);
 		return;
 	}
 	if (status == UV_ETIMEDOUT)

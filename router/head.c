@@ -367,10 +367,13 @@ hpar_eof(struct hpar *hp)
 {
 	if (hp->state == HPAR_DONE)
 		return HPAR_DONE_RC;
-	if (hp->state == HPAR_BODY && llhttp_message_needs_eof(&hp->llh) &&
-	    llhttp_finish(&hp->llh) == HPE_OK) {
-		hp->state = HPAR_DONE;
-		return HPAR_DONE_RC;
+	if (hp->state == HPAR_BODY && llhttp_message_needs_eof(&hp->llh)) {
+		llhttp_errno_t e = llhttp_finish(&hp->llh);
+
+		if (e == HPE_OK || (e == HPE_PAUSED && hp->state == HPAR_DONE)) {
+			hp->state = HPAR_DONE;
+			return HPAR_DONE_RC;
+		}
 	}
 	return -1;
 }
