@@ -199,13 +199,15 @@ static void conn_reading(struct conn *);
 static void
 conn_flush(struct conn *c)
 {
-	struct wreq *wr;
+	struct wreq	*wr;
+	uv_buf_t	 b;
 
 	if (c->state == CONN_DEAD)
 		return;
 	if (c->cout.len > 0) {
 		wr = wreq_from_buf(&c->cout);
-		if (uv_write(&wr->req, (uv_stream_t *)&c->client, &wr->b, 1,
+		b = wr->b;
+		if (uv_write(&wr->req, (uv_stream_t *)&c->client, &b, 1,
 		    on_client_write) != 0) {
 			wreq_free(wr);
 			conn_close(c);

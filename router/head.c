@@ -337,6 +337,8 @@ hpar_next(struct hpar *hp, struct head *h)
 		memset(h, 0, offsetof(struct head, f));
 		h->nf = 0;
 		h->flags = 0;
+		h->content_length = 0;
+		h->host = h->path = h->request_id = h->upgrade = SLICE_NULL;
 		h->ntokens = 0;
 	}
 }

@@ -260,12 +260,14 @@ int
 upstream_write(struct upconn *uc, struct buf *out)
 {
 	struct wreq	*w;
+	uv_buf_t	 b;
 	int		 rc;
 
 	if (out->len == 0)
 		return 0;
 	w = wreq_from_buf(out);
-	rc = uv_write(&w->req, (uv_stream_t *)&uc->tcp, &w->b, 1, on_write);
+	b = w->b;	/* libuv copies the uv_buf_t array */
+	rc = uv_write(&w->req, (uv_stream_t *)&uc->tcp, &b, 1, on_write);
 	if (rc != 0) {
 		wreq_free(w);
 		return rc;
