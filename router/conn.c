@@ -19,6 +19,15 @@
 #define CN_READING	0x0200	/* client read started */
 #define CN_INPUMP	0x0400	/* inside conn_pump(): do not recurse */
 #define RQ_COUNTED	0x0800	/* counted in be->outstanding */
+#define RQ_QUEUED	0x1000	/* waiting for a slot: every instance full */
+
+/* Requests waiting for an app whose instances are all at their cap. */
+struct appq {
+	char		 name[32];
+	struct conn	*head, *tail;
+	unsigned	 len;
+	struct appq	*next;
+};
 
 struct conn {
 	struct worker		*w;
@@ -45,6 +54,8 @@ struct conn {
 	struct route_app	*app;
 	int			 inst;
 	struct upconn		*up;
+	struct appq		*q;		/* set while RQ_QUEUED */
+	struct conn		*qnext, *qprev;
 
 	struct buf		 rin;		/* app response head so far */
 	struct head_scan	 rscan;
@@ -319,10 +330,81 @@ conn_backend(const struct conn *c)
 	return c->app->inst[c->inst].backend;
 }
 
+static struct appq *
+appq_get(struct worker *w, const char *name)
+{
+	struct appq *q;
+
+	for (q = w->queues; q != NULL; q = q->next)
+		if (strcmp(q->name, name) == 0)
+			return q;
+	q = calloc(1, sizeof(*q));
+	if (q == NULL)
+		abort();
+	snprintf(q->name, sizeof(q->name), "%s", name);
+	q->next = w->queues;
+	w->queues = q;
+	return q;
+}
+
+static void
+queue_unlink(struct conn *c)
+{
+	struct appq *q = c->q;
+
+	if (!(c->flags & RQ_QUEUED))
+		return;
+	if (c->qprev)
+		c->qprev->qnext = c->qnext;
+	else
+		q->head = c->qnext;
+	if (c->qnext)
+		c->qnext->qprev = c->qprev;
+	else
+		q->tail = c->qprev;
+	q->len--;
+	c->q = NULL;
+	c->qnext = c->qprev = NULL;
+	c->flags &= ~RQ_QUEUED;
+}
+
+static void conn_dial(struct conn *, int exclude);
+static void conn_flush(struct conn *);
+
+/* A slot of app freed up: the oldest waiting request takes it. */
+static void
+queue_wake(struct worker *w, const char *app)
+{
+	struct appq	*q;
+	struct conn	*c;
+
+	for (q = w->queues; q != NULL; q = q->next)
+		if (strcmp(q->name, app) == 0)
+			break;
+	if (q == NULL || (c = q->head) == NULL)
+		return;
+	queue_unlink(c);
+	conn_dial(c, -1);
+	conn_flush(c);
+}
+
+void
+conn_worker_release(struct worker *w)
+{
+	struct appq *q, *next;
+
+	for (q = w->queues; q != NULL; q = next) {
+		next = q->next;
+		free(q);
+	}
+	w->queues = NULL;
+}
+
 static void
 request_end(struct conn *c, int reuse)
 {
-	struct backend *be = conn_backend(c);
+	struct backend	*be = conn_backend(c);
+	int		 woke = 0;
 
 	if (c->up != NULL) {
 		if (reuse)
@@ -331,9 +413,14 @@ request_end(struct conn *c, int reuse)
 			upstream_close(c->up);
 		c->up = NULL;
 	}
-	if ((c->flags & RQ_COUNTED) && be != NULL && be->outstanding > 0)
+	queue_unlink(c);
+	if ((c->flags & RQ_COUNTED) && be != NULL && be->outstanding > 0) {
 		be->outstanding--;
+		woke = 1;
+	}
 	c->flags &= ~RQ_COUNTED;
+	if (woke && c->app != NULL)
+		queue_wake(c->w, c->app->name);
 	if (c->flags & RQ_ACTIVE)
 		table_unref(c->table);
 	c->table = NULL;
@@ -697,6 +784,27 @@ conn_dial(struct conn *c, int exclude)
 		conn_respond(c, 503, NULL, "H14", "No web processes running", 1);
 		return;
 	}
+	if (be->outstanding >= ROUTER_INFLIGHT_MAX) {
+		struct appq *q = appq_get(c->w, a->name);
+
+		if (q->len >= ROUTER_QUEUE_PER_INSTANCE * a->ninst) {
+			conn_respond(c, 503, NULL, "H11", "Backlog too deep", 1);
+			return;
+		}
+		c->q = q;
+		c->qprev = q->tail;
+		c->qnext = NULL;
+		if (q->tail)
+			q->tail->qnext = c;
+		else
+			q->head = c;
+		q->tail = c;
+		q->len++;
+		c->flags |= RQ_QUEUED;
+		conn_enter(c, CONN_DIAL);
+		uv_timer_start(&c->timer, on_timer, c->w->to->first_byte_ms, 0);
+		return;
+	}
 	be->outstanding++;
 	c->flags |= RQ_COUNTED;
 	c->t_dial = now_ms(c);
@@ -1003,6 +1111,11 @@ on_timer(uv_timer_t *t)
 
 	switch (c->state) {
 	case CONN_DIAL:
+		if (c->flags & RQ_QUEUED) {
+			queue_unlink(c);
+			conn_respond(c, 503, NULL, "H12", "Request timeout", 1);
+			break;
+		}
 		conn_dial_failed(c, UV_ETIMEDOUT);
 		conn_flush(c);
 		break;

@@ -12,6 +12,8 @@
 #include "router.h"
 #include "upstream.h"
 
+struct appq;
+
 /*
  * A client connection is an explicit state machine. conn_may_enter() is
  * the whole transition table and is pure; conn_enter() asserts it and
@@ -45,9 +47,12 @@ struct worker {
 	int			 stopping;	/* graceful stop under way */
 	uint64_t		 rng[2];	/* request ids, xorshift128+ */
 	unsigned		 rr;		/* round robin position */
+	struct appq		*queues;	/* H11 backlog, per app */
 };
 
 void	worker_set_table(struct worker *, struct route_table *);
+/* conn_worker_release() frees what the worker's conns left: the queues. */
+void	conn_worker_release(struct worker *);
 /* conn_accept(): take one connection from server (port it listens on). */
 int	conn_accept(struct worker *, uv_stream_t *server, unsigned port);
 /* conn_stop_all(): graceful stop; hard closes every conn when hard. */

@@ -296,6 +296,7 @@ worker_main(void *arg)
 		route_table_free(wt->w.table);
 	wt->w.table = NULL;
 	upstream_free(&wt->w.up);
+	conn_worker_release(&wt->w);
 	accesslog_close(&wt->w.log);
 	uv_loop_close(&wt->loop);
 }

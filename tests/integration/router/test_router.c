@@ -383,7 +383,8 @@ be_conn(int fd, int index)
 		} else if (strcmp(path, "/slowish") == 0) {
 			usleep(300000);
 			be_send(fd, 200, "", "slowish", 7);
-		} else if (strcmp(path, "/slow") == 0) {
+		} else if (strcmp(path, "/slow") == 0 ||
+		    strcmp(path, "/slowcap") == 0) {
 			sleep(3);
 			be_send(fd, 200, "", "late", 4);
 		} else if (strcmp(path, "/die-head") == 0) {
@@ -1202,6 +1203,56 @@ test_metrics_and_graceful_stop(void **state)
 	assert_int_equal(router_start(default_config), 0);
 }
 
+
+static void
+test_backlog_h11(void **state)
+{
+	enum { N = 260 };
+	static int	fds[N];
+	struct pollfd	pfd[N];
+	char		b[512];
+	int		i, fast503 = 0, answered = 0, seen;
+	uint64_t	t0;
+
+	(void)state;
+	for (i = 0; i < N; i++) {
+		fds[i] = tcp_connect(router_port);
+		assert_true(fds[i] >= 0);
+	}
+	t0 = now_ms();
+	for (i = 0; i < N; i++)
+		assert_int_equal(send_str(fds[i], "GET /slowcap HTTP/1.1\r\n"
+		    "Host: hello.test\r\n\r\n"), 0);
+	/* over 2 workers x (50 in flight + 50 queued): 503 H11 at once */
+	while (now_ms() - t0 < 700) {
+		for (i = 0; i < N; i++) {
+			pfd[i].fd = fds[i];
+			pfd[i].events = POLLIN;
+		}
+		if (poll(pfd, N, 50) <= 0)
+			continue;
+		for (i = 0; i < N; i++) {
+			if (!(pfd[i].revents & POLLIN) || fds[i] < 0)
+				continue;
+			if (read(fds[i], b, sizeof(b) - 1) > 12 &&
+			    strncmp(b, "HTTP/1.1 503", 12) == 0)
+				fast503++;
+			answered++;
+			close(fds[i]);
+			fds[i] = -1;
+		}
+	}
+	seen = belog_count("/slowcap");
+	for (i = 0; i < N; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	print_message("H11 at once: %d, app saw %d\n", fast503, seen);
+	assert_int_equal(fast503, answered);
+	assert_true(fast503 >= 30 && fast503 <= 130);
+	assert_true(seen <= 2 * 50);
+	usleep(1500000);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1219,6 +1270,7 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup(test_limits, each),
 		cmocka_unit_test_setup(test_websocket_relay, each),
 		cmocka_unit_test_setup(test_expect_and_pipelining, each),
+		cmocka_unit_test_setup(test_backlog_h11, each),
 		cmocka_unit_test_setup(test_metrics_and_graceful_stop, each),
 	};
 
