@@ -253,7 +253,17 @@ conn_reading(struct conn *c)
 	case CONN_DIAL:
 	case CONN_WAIT:
 	case CONN_RESP:
-		want = !(c->flags & RQ_DONE) && upq < ROUTER_WQUEUE_HIGH_BYTES;
+		/*
+		 * Once the request is read, keep reading (it costs no
+		 * syscall, and a client that leaves is seen): pipelined
+		 * bytes wait in c->in, up to a bound.
+		 */
+		if (c->flags & (RQ_UPGRADE | RQ_QUEUED))
+			want = 0;
+		else if (c->flags & RQ_DONE)
+			want = c->in.len < ROUTER_PENDING_MAX_BYTES;
+		else
+			want = upq < ROUTER_WQUEUE_HIGH_BYTES;
 		break;
 	case CONN_TUNNEL:
 		want = upq < ROUTER_WQUEUE_HIGH_BYTES;
