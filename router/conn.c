@@ -210,21 +210,17 @@ static void conn_reading(struct conn *);
 static void
 conn_flush(struct conn *c)
 {
-	struct wreq	*wr;
-	uv_buf_t	 b;
+	size_t	 queued;
 
 	if (c->state == CONN_DEAD)
 		return;
 	if (c->cout.len > 0) {
-		wr = wreq_from_buf(&c->cout);
-		b = wr->b;
-		if (uv_write(&wr->req, (uv_stream_t *)&c->client, &b, 1,
-		    on_client_write) != 0) {
-			wreq_free(wr);
+		if (stream_send((uv_stream_t *)&c->client, &c->cout,
+		    on_client_write, &queued) != 0) {
 			conn_close(c);
 			return;
 		}
-		c->cq += wr->b.len;
+		c->cq += queued;
 	}
 	if (c->uout.len > 0 && c->up != NULL && c->up->connected) {
 		c->flags |= RQ_SENT;

@@ -11,37 +11,44 @@ enum hf_kind {
 	HF_EXPECT, HF_XRID, HF_XFF, HF_UNTRUSTED, HF_VIA,
 };
 
+#define HF(name, kind)	{ name, kind, sizeof(name) - 1 }
+
 static const struct {
 	const char	*name;
 	enum hf_kind	 kind;
+	size_t		 len;
 } hf_names[] = {
-	{ "host",		HF_HOST },
-	{ "content-length",	HF_CL },
-	{ "transfer-encoding",	HF_TE },
-	{ "connection",		HF_CONNECTION },
-	{ "keep-alive",		HF_HOP },
-	{ "proxy-connection",	HF_HOP },
-	{ "te",			HF_HOP },
-	{ "trailer",		HF_HOP },
-	{ "trailers",		HF_HOP },
-	{ "proxy-authenticate",	HF_HOP },
-	{ "proxy-authorization", HF_HOP },
-	{ "upgrade",		HF_UPGRADE },
-	{ "expect",		HF_EXPECT },
-	{ "x-request-id",	HF_XRID },
-	{ "x-forwarded-for",	HF_XFF },
-	{ "forwarded",		HF_UNTRUSTED },
-	{ "x-request-start",	HF_UNTRUSTED },
-	{ "via",		HF_VIA },
+	HF("host", HF_HOST),
+	HF("content-length", HF_CL),
+	HF("transfer-encoding", HF_TE),
+	HF("connection", HF_CONNECTION),
+	HF("keep-alive", HF_HOP),
+	HF("proxy-connection", HF_HOP),
+	HF("te", HF_HOP),
+	HF("trailer", HF_HOP),
+	HF("trailers", HF_HOP),
+	HF("proxy-authenticate", HF_HOP),
+	HF("proxy-authorization", HF_HOP),
+	HF("upgrade", HF_UPGRADE),
+	HF("expect", HF_EXPECT),
+	HF("x-request-id", HF_XRID),
+	HF("x-forwarded-for", HF_XFF),
+	HF("forwarded", HF_UNTRUSTED),
+	HF("x-request-start", HF_UNTRUSTED),
+	HF("via", HF_VIA),
 };
+
+#define HF_NNAMES	(sizeof(hf_names) / sizeof(hf_names[0]))
 
 static unsigned
 hf_kind_of(struct slice n)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(hf_names) / sizeof(hf_names[0]); i++)
-		if (slice_caseeq_cstr(n, hf_names[i].name))
+	/* length first: most names match none, and cheaply */
+	for (i = 0; i < HF_NNAMES; i++)
+		if (n.len == hf_names[i].len &&
+		    slice_caseeq(n, slice_from(hf_names[i].name, n.len)))
 			return hf_names[i].kind;
 	if (n.len > 12 && slice_caseeq(slice_from(n.p, 12),
 	    SLICE("x-forwarded-")))
@@ -595,6 +602,20 @@ head_is_hop(const struct head *h, struct slice name)
 	return 0;
 }
 
+/* buf_addf("%llu") without the printf machinery: per request, twice */
+static void
+add_u64(struct buf *out, uint64_t v)
+{
+	char	d[24];
+	size_t	i = sizeof(d);
+
+	do {
+		d[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0);
+	buf_add(out, d + i, sizeof(d) - i);
+}
+
 static void
 add_field(struct buf *out, struct slice n, struct slice v)
 {
@@ -650,9 +671,13 @@ head_write_request(const struct head *h, const struct head_fwd *fwd,
 			buf_adds(out, ", ");
 		}
 	buf_add(out, fwd->client_ip.p, fwd->client_ip.len);
-	buf_addf(out, "\r\nX-Forwarded-Proto: %s\r\nX-Forwarded-Port: %u\r\n"
-	    "X-Request-Start: %llu\r\nX-Request-Id: ", fwd->proto, fwd->port,
-	    (unsigned long long)fwd->start_ms);
+	buf_adds(out, "\r\nX-Forwarded-Proto: ");
+	buf_adds(out, fwd->proto);
+	buf_adds(out, "\r\nX-Forwarded-Port: ");
+	add_u64(out, fwd->port);
+	buf_adds(out, "\r\nX-Request-Start: ");
+	add_u64(out, fwd->start_ms);
+	buf_adds(out, "\r\nX-Request-Id: ");
 	buf_add(out, fwd->request_id.p, fwd->request_id.len);
 	buf_adds(out, "\r\nVia: ");
 	for (i = 0; i < h->nf && nvia > 0; i++)
@@ -663,9 +688,11 @@ head_write_request(const struct head *h, const struct head_fwd *fwd,
 	buf_adds(out, "1.1 paas-router\r\n");
 	if (h->flags & HEAD_CHUNKED)
 		buf_adds(out, "Transfer-Encoding: chunked\r\n");
-	else if (h->flags & HEAD_HAS_CL)
-		buf_addf(out, "Content-Length: %llu\r\n",
-		    (unsigned long long)h->content_length);
+	else if (h->flags & HEAD_HAS_CL) {
+		buf_adds(out, "Content-Length: ");
+		add_u64(out, h->content_length);
+		buf_adds(out, "\r\n");
+	}
 	if (h->flags & HEAD_UPGRADE) {
 		buf_adds(out, "Connection: Upgrade\r\nUpgrade: ");
 		buf_add(out, h->upgrade.p, h->upgrade.len);
@@ -679,7 +706,12 @@ head_write_response(const struct head *h, unsigned outflags, struct buf *out)
 {
 	size_t i;
 
-	buf_addf(out, "HTTP/1.1 %03d ", h->status);
+	buf_adds(out, "HTTP/1.1 ");
+	if (h->status < 100 || h->status > 999)
+		buf_adds(out, "500");
+	else
+		add_u64(out, (uint64_t)h->status);
+	buf_addch(out, ' ');
 	buf_add(out, h->reason.p, h->reason.len);
 	buf_add(out, "\r\n", 2);
 	for (i = 0; i < h->nf; i++) {
@@ -692,9 +724,11 @@ head_write_response(const struct head *h, unsigned outflags, struct buf *out)
 	}
 	if (outflags & HEAD_OUT_CHUNKED)
 		buf_adds(out, "Transfer-Encoding: chunked\r\n");
-	else if (h->flags & HEAD_HAS_CL)
-		buf_addf(out, "Content-Length: %llu\r\n",
-		    (unsigned long long)h->content_length);
+	else if (h->flags & HEAD_HAS_CL) {
+		buf_adds(out, "Content-Length: ");
+		add_u64(out, h->content_length);
+		buf_adds(out, "\r\n");
+	}
 	if (outflags & HEAD_OUT_UPGRADE) {
 		buf_adds(out, "Connection: Upgrade\r\nUpgrade: ");
 		buf_add(out, h->upgrade.p, h->upgrade.len);

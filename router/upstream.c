@@ -17,24 +17,48 @@ upstream_alloc_cb(uv_handle_t *h, size_t size, uv_buf_t *b)
 	b->len = sizeof(rbuf);
 }
 
-struct wreq *
-wreq_from_buf(struct buf *out)
-{
-	struct wreq	*w = malloc(sizeof(*w));
-	size_t		 len;
-
-	if (w == NULL)
-		abort();
-	w->b.base = buf_detach(out, &len);
-	w->b.len = len;
-	return w;
-}
-
 void
 wreq_free(struct wreq *w)
 {
-	free(w->b.base);
+	free(w->mem);
 	free(w);
+}
+
+int
+stream_send(uv_stream_t *s, struct buf *out, uv_write_cb cb, size_t *queued)
+{
+	struct wreq	*w;
+	uv_buf_t	 b;
+	size_t		 len, done = 0;
+	int		 n;
+
+	*queued = 0;
+	if (out->len == 0)
+		return 0;
+	b = uv_buf_init(out->p, (unsigned)out->len);
+	n = uv_try_write(s, &b, 1);
+	if (n < 0 && n != UV_EAGAIN) {
+		buf_reset(out);
+		return n;
+	}
+	if (n > 0)
+		done = (size_t)n;
+	if (done == out->len) {
+		buf_reset(out);
+		return 0;
+	}
+	w = malloc(sizeof(*w));
+	if (w == NULL)
+		abort();
+	w->mem = buf_detach(out, &len);
+	w->b = uv_buf_init(w->mem + done, (unsigned)(len - done));
+	b = w->b;	/* libuv copies the uv_buf_t array */
+	if ((n = uv_write(&w->req, s, &b, 1, cb)) != 0) {
+		wreq_free(w);
+		return n;
+	}
+	*queued = len - done;
+	return 0;
 }
 
 static void
@@ -259,21 +283,12 @@ on_write(uv_write_t *req, int status)
 int
 upstream_write(struct upconn *uc, struct buf *out)
 {
-	struct wreq	*w;
-	uv_buf_t	 b;
-	int		 rc;
+	size_t	 queued;
+	int	 rc;
 
-	if (out->len == 0)
-		return 0;
-	w = wreq_from_buf(out);
-	b = w->b;	/* libuv copies the uv_buf_t array */
-	rc = uv_write(&w->req, (uv_stream_t *)&uc->tcp, &b, 1, on_write);
-	if (rc != 0) {
-		wreq_free(w);
-		return rc;
-	}
-	uc->wq += w->b.len;
-	return 0;
+	rc = stream_send((uv_stream_t *)&uc->tcp, out, on_write, &queued);
+	uc->wq += queued;
+	return rc;
 }
 
 void

@@ -75,10 +75,18 @@ void	upstream_read(struct upconn *, int on);
 /* Shared by conn.c and upstream.c: a write that owns its bytes. */
 struct wreq {
 	uv_write_t	 req;
-	uv_buf_t	 b;
+	uv_buf_t	 b;		/* what is left to write */
+	char		*mem;		/* the whole allocation */
 };
-struct wreq *wreq_from_buf(struct buf *);
 void	wreq_free(struct wreq *);
+/*
+ * stream_send() writes out's bytes: at once if the socket takes them
+ * (no request, no callback, no epoll change), else what is left is
+ * queued with a wreq and cb runs when it is written. *queued gets the
+ * bytes queued. out is emptied either way. Returns 0 or a libuv error.
+ */
+int	stream_send(uv_stream_t *, struct buf *out, uv_write_cb cb,
+	    size_t *queued);
 void	upstream_alloc_cb(uv_handle_t *, size_t, uv_buf_t *);
 
 #endif
