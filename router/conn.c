@@ -20,6 +20,7 @@
 #define CN_INPUMP	0x0400	/* inside conn_pump(): do not recurse */
 #define RQ_COUNTED	0x0800	/* counted in be->outstanding */
 #define RQ_QUEUED	0x1000	/* waiting for a slot: every instance full */
+#define CN_FASTCLOSE	0x2000	/* close once written: the client asked to */
 
 /* Requests waiting for an app whose instances are all at their cap. */
 struct appq {
@@ -195,7 +196,7 @@ on_client_write(uv_write_t *req, int status)
 
 	c->cq -= wr->b.len;
 	wreq_free(wr);
-	if (status < 0) {
+	if (status < 0 || ((c->flags & CN_FASTCLOSE) && c->cq == 0)) {
 		conn_close(c);
 		return;
 	}
@@ -456,7 +457,7 @@ static const struct {
 	{ 503, "Service Unavailable", "Application unavailable.\n" },
 };
 
-static void conn_drain(struct conn *);
+static void conn_drain(struct conn *, int linger);
 static void conn_pump(struct conn *);
 
 /*
@@ -492,7 +493,7 @@ conn_respond(struct conn *c, int status, const char *page, const char *code,
 	conn_log(c, code, desc);
 	request_end(c, 0);
 	if (!keep) {
-		conn_drain(c);
+		conn_drain(c, 1);
 		return;
 	}
 	conn_enter(c, CONN_IDLE);
@@ -519,9 +520,14 @@ on_shutdown(uv_shutdown_t *req, int status)
 	(void)status;
 }
 
-/* Flush what is queued, send FIN, read and drop until EOF or timer. */
+/*
+ * Flush what is queued, then close. linger: send FIN, read and drop
+ * until EOF, the timer or the byte budget, so that a client still
+ * sending does not get a reset that eats our answer. Without linger
+ * (the client said it sends no more) close as soon as all is written.
+ */
 static void
-conn_drain(struct conn *c)
+conn_drain(struct conn *c, int linger)
 {
 	if (c->state == CONN_DEAD || c->state == CONN_DRAIN)
 		return;
@@ -530,6 +536,12 @@ conn_drain(struct conn *c)
 	conn_flush(c);
 	if (c->state == CONN_DEAD)
 		return;
+	if (!linger) {
+		c->flags |= CN_FASTCLOSE;
+		if (c->cq == 0)
+			conn_close(c);
+		return;
+	}
 	if (uv_shutdown(&c->sreq, (uv_stream_t *)&c->client, on_shutdown) != 0)
 		conn_close(c);
 }
@@ -877,16 +889,19 @@ conn_upstream_error(struct conn *c, const char *code, const char *desc)
 static void
 conn_resp_done(struct conn *c, int clean)
 {
-	int reuse;
+	int reuse, asked;
 
 	if (c->oflags & HEAD_OUT_CHUNKED)
 		buf_add(&c->cout, "0\r\n\r\n", 5);
 	reuse = clean && (c->flags & RQ_DONE) && hpar_keepalive(&c->res) &&
 	    c->up != NULL && c->up->wq == 0 && c->uout.len == 0;
+	asked = (c->flags & RQ_DONE) && c->in.len == 0 &&
+	    (c->head.minor == 1 ? (c->head.flags & HEAD_CONN_CLOSE) :
+	    !(c->head.flags & HEAD_CONN_KEEPALIVE));
 	conn_log(c, NULL, NULL);
 	request_end(c, reuse);
 	if (c->oflags & HEAD_OUT_CLOSE) {
-		conn_drain(c);
+		conn_drain(c, !asked);
 		return;
 	}
 	conn_enter(c, CONN_IDLE);
@@ -983,7 +998,7 @@ static void
 conn_up_eof(struct conn *c)
 {
 	if (c->state == CONN_TUNNEL) {
-		conn_drain(c);
+		conn_drain(c, 1);
 		return;
 	}
 	if ((c->flags & RS_HEAD) && hpar_eof(&c->res) == HPAR_DONE_RC) {
@@ -1189,7 +1204,6 @@ conn_accept(struct worker *w, uv_stream_t *server, unsigned port)
 		conn_close(c);
 		return rc;
 	}
-	uv_tcp_nodelay(&c->client, 1);
 	if (uv_tcp_getpeername(&c->client, (struct sockaddr *)&ss, &len) == 0) {
 		if (ss.ss_family == AF_INET)
 			uv_ip4_name((struct sockaddr_in *)&ss, c->ip,

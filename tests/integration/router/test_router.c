@@ -777,6 +777,14 @@ test_keepalive_reuse(void **state)
 			assert_string_equal(msg_header(&m, "x-conn"), conn1);
 		msg_release(&m);
 	}
+	/* the client asks to close: answer, then the end, at once */
+	assert_int_equal(send_str(r.fd, "GET /k HTTP/1.1\r\nHost: hello.test\r\n"
+	    "Connection: close\r\n\r\n"), 0);
+	assert_int_equal(resp_read(&r, &m), 0);
+	assert_int_equal(m.status, 200);
+	assert_true(m.conn_close);
+	msg_release(&m);
+	assert_true(closed_within(r.fd, 300));
 	close(r.fd);
 	/*
 	 * New client connections get pooled upstream ones: each worker
