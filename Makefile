@@ -155,9 +155,53 @@ $(addprefix $(B)/,$(UNIT_CLI)): $(B)/%: $(B)/%.o \
 
 
 # ---------------------------------------------------------------- router
-ROUTER_SRCS :=
+ROUTER_SRCS := router/main.c router/route.c router/head.c router/conn.c \
+	       router/upstream.c router/accesslog.c router/metrics.c
+PROGS += paas-router
+$(BIN)/paas-router: $(call objs_of,$(ROUTER_SRCS)) $(LIBPAAS) $(LLHTTP_A)
+	@mkdir -p $(@D)
+	$(link)
+$(call objs_of,$(ROUTER_SRCS)): | $(LLHTTP_A)
 
+UNIT_ROUTER := tests/unit/router/test_route tests/unit/router/test_head \
+	       tests/unit/router/test_conn tests/unit/router/test_accesslog
+UNIT_TESTS += $(UNIT_ROUTER)
+$(addprefix $(B)/,$(UNIT_ROUTER)): $(B)/%: $(B)/%.o \
+	    $(call core_of,$(ROUTER_SRCS)) $(LIBPAAS) $(LLHTTP_A)
+	$(tlink)
+$(B)/tests/unit/router/%.o: ALL_CFLAGS += -Irouter
 
+# make fuzz [FUZZ_SECONDS=60]: clang libFuzzer over the head parser, with
+# the seed corpus in tests/fuzz/corpus/head (new finds go to build/).
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -DLLHTTP_STRICT_MODE=1 -g -O1 \
+	-fsanitize=fuzzer,address,undefined -Ilib -Irouter -I$(LLHTTP_INC)
+FUZZ_SRCS := tests/fuzz/fuzz_head.c router/head.c router/route.c \
+	lib/buf.c lib/slice.c lib/parse.c lib/perr.c lib/valid.c \
+	$(LLHTTP_SRC)/api.c $(LLHTTP_SRC)/http.c $(LLHTTP_SRC)/llhttp.c
+$(B)/fuzz/fuzz_head: $(FUZZ_SRCS) router/head.h router/router.h
+	@mkdir -p $(@D) $(B)/fuzz/corpus-head
+	clang $(FUZZ_CFLAGS) -o $@ $(FUZZ_SRCS) $(shell pkg-config --libs jansson)
+.PHONY: fuzz bench-router
+fuzz: $(B)/fuzz/fuzz_head
+	./$(B)/fuzz/fuzz_head -max_total_time=$(FUZZ_SECONDS) -max_len=20000 \
+	    $(B)/fuzz/corpus-head tests/fuzz/corpus/head
+
+# bench-router: router vs nginx vs HAProxy (bench/router.sh); not in test
+BENCH_DEBS := wrk nginx haproxy
+bench-router: all
+	@missing=$$(for p in $(BENCH_DEBS); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
+		    grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get install -y -qq $$missing; fi
+	PAAS_BIN=$(CURDIR)/$(BIN) bench/router.sh
+
+ITEST_ROUTER := tests/integration/router/test_router
+INTEGRATION += $(ITEST_ROUTER)
+$(addprefix $(B)/,$(ITEST_ROUTER)): $(B)/%: $(B)/%.o $(LIBPAAS) $(LLHTTP_A)
+	$(tlink)
 
 # ---------------------------------------------------------------- runtime
 # Containers: lib/{container,cgroup,seccomp}.c go into libpaas.a; the
