@@ -1,5 +1,6 @@
 #include <dirent.h>
 #include <errno.h>
+#include <ftw.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
@@ -494,6 +495,57 @@ build_release(struct build *b)
 	buf_release(&b->tmp_dir);
 }
 
+/*
+ * paas-build unpack IMAGES LAYER_DIGEST DEST UID GID: the runtime's
+ * one-time extraction of a release's slug layer into the read-only dir
+ * its instances share, owned by the app's user (a buildpack's 0600 file
+ * stays readable by the app). paasd spawns this rather than forking
+ * itself.
+ */
+static uid_t	unpack_uid;
+static gid_t	unpack_gid;
+
+static int
+chown_entry(const char *path, const struct stat *sb, int flag,
+    struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return lchown(path, unpack_uid, unpack_gid) == 0 ? 0 : -1;
+}
+
+static int
+unpack_main(int argc, char **argv)
+{
+	struct perr	err = PERR_INIT;
+	char		tmp[4096];
+	int		uid, gid;
+
+	if (argc != 7 || parse_int(argv[5], 1, 65534 * 1000, &uid) != 0 ||
+	    parse_int(argv[6], 1, 65534 * 1000, &gid) != 0) {
+		fprintf(stderr, "usage: paas-build unpack IMAGES DIGEST DEST "
+		    "UID GID\n");
+		return 2;
+	}
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.unpack-%d", argv[4],
+	    (int)getpid()) >= sizeof(tmp))
+		return 2;
+	unpack_uid = (uid_t)uid;
+	unpack_gid = (gid_t)gid;
+	if (oci_layer_unpack(argv[2], argv[3], tmp, NULL, &err) != 0) {
+		fprintf(stderr, "paas-build: %s\n", err.msg);
+		return 1;
+	}
+	if (nftw(tmp, chown_entry, 32, FTW_PHYS | FTW_MOUNT) != 0 ||
+	    rename(tmp, argv[4]) != 0) {
+		fprintf(stderr, "paas-build: unpack into %s: %s\n", argv[4],
+		    strerror(errno));
+		return 1;
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -502,6 +554,8 @@ main(int argc, char **argv)
 	struct sigaction	 sa;
 	int			 rc;
 
+	if (argc > 1 && strcmp(argv[1], "unpack") == 0)
+		return unpack_main(argc, argv);
 	memset(&b, 0, sizeof(b));
 	buf_init(&b.app_dir);
 	buf_init(&b.cache_dir);

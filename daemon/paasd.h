@@ -12,8 +12,7 @@
 #define PAASD_API_CONNS_MAX		512
 #define PAASD_API_IDLE_MS		60000
 #define PAASD_DB_BUSY_MS		5000
-#define PAASD_UID_BASE			200000	/* first app uid */
-#define PAASD_UID_STRIDE		1	/* uids per app */
+/* app uids: 10001.. (lib/container.h's CONTAINER_APP_UID_MIN..MAX) */
 #define PAASD_TOKEN_BYTES		32
 
 #define PAASD_DEFAULT_DATA		"/var/lib/paas"

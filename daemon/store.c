@@ -60,7 +60,7 @@ const char *const store_migrations[] = {
 	"  created_at TEXT NOT NULL);",
 	/* 2 -> 3: each app gets its own unprivileged uid */
 	"ALTER TABLE apps ADD COLUMN uid INTEGER;"
-	"UPDATE apps SET uid = " "200000" " + rowid;"
+	"UPDATE apps SET uid = 10000 + rowid;"
 	"CREATE UNIQUE INDEX apps_uid ON apps(uid);",
 	/* 3 -> 4: SSH keys for git push over ssh */
 	"CREATE TABLE ssh_keys ("
@@ -439,7 +439,7 @@ store_app_create(struct store *st, const char *name, const char *host,
 	store_now(now);
 	q = prep(st, "INSERT INTO apps (id, name, created_at, updated_at, uid) "
 	    "VALUES (?, ?, ?, ?, (SELECT coalesce(max(uid), "
-	    "200000) + 1 FROM apps))", 4, id, name, now, now);
+	    "10000) + 1 FROM apps))", 4, id, name, now, now);
 	if (q == NULL) {
 		rc = db_fail(st, err, "create app");
 		goto out;
