@@ -95,7 +95,7 @@ $(addprefix $(B)/,$(UNIT_LIB)): $(B)/%: $(B)/%.o $(LIBPAAS) $(LLHTTP_A)
 
 # ---------------------------------------------------------------- daemon
 PAASD_SRCS := daemon/main.c daemon/api.c daemon/applog.c daemon/build.c \
-	      daemon/gitsrv.c \
+	      daemon/dyno.c daemon/gitsrv.c \
 	      daemon/http.c daemon/model.c daemon/proc.c daemon/store.c \
 	      daemon/routes.c daemon/sshkeys.c daemon/super.c
 PROGS += paasd

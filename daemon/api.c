@@ -14,6 +14,7 @@
 #include "api.h"
 #include "applog.h"
 #include "build.h"
+#include "dyno.h"
 #include "log.h"
 #include "model.h"
 #include "parse.h"
@@ -91,18 +92,15 @@ reply_perr(struct api_call *c, const struct perr *err)
 
 /*
  * The router's table follows every change of apps, domains and
- * maintenance. A failure to write it is logged; the router keeps its
+ * maintenance: the supervisor rewrites it (it knows the ready
+ * instances). A failure to write it is logged; the router keeps its
  * last table, and the next change writes a whole new one.
  */
 static void
 routes_update(struct paasd *pd)
 {
-	struct perr	err = PERR_INIT;
-	char		path[400];
-
-	snprintf(path, sizeof(path), "%s/router/routes.json", pd->data_dir);
-	if (routes_write(pd->store, path, NULL, 0, &err) != 0)
-		log_warnx("route table: %s", err.msg);
+	(void)pd;
+	dyno_poke();
 }
 
 static int
@@ -344,6 +342,7 @@ config_patch(struct api_call *c)
 		    "v%lld created", rel.version);
 	}
 	release_release(&rel);
+	dyno_poke();
 	config_get(c);
 }
 
@@ -413,6 +412,7 @@ releases_create(struct api_call *c)
 	    "created (%s)", rel.version, rel.description);
 	reply_json(c, 201, model_release_json(&rel, 1));
 	release_release(&rel);
+	dyno_poke();
 }
 
 /* ---------------------------------------------------------------- formation */
@@ -512,6 +512,7 @@ formation_patch(struct api_call *c)
 	}
 	formation_log(c, u, n);
 	free(u);
+	dyno_poke();
 	formation_list(c);
 }
 
@@ -530,6 +531,7 @@ formation_patch_one(struct api_call *c)
 		return;
 	}
 	formation_log(c, &u, 1);
+	dyno_poke();
 	formation_info(c);
 }
 
@@ -802,6 +804,76 @@ builds_output(struct api_call *c)
 	buf_release(&text);
 }
 
+/* ---------------------------------------------------------------- dynos */
+
+static void
+dynos_list(struct api_call *c)
+{
+	struct perr	err = PERR_INIT;
+	struct app	a;
+
+	if (app_param(c, &err) != 0 ||
+	    store_app_get(c->pd->store, c->params[0], &a, &err) != 0) {
+		reply_perr(c, &err);
+		return;
+	}
+	reply_json(c, 200, dyno_list(a.name));
+}
+
+static int
+dyno_param_ok(const char *what)
+{
+	size_t	n = strcspn(what, ".");
+	int	idx;
+
+	if (valid_process_type(what, n, NULL) != 0)
+		return 0;
+	return what[n] == '\0' || parse_int(what + n + 1, 1, 100000, &idx) == 0;
+}
+
+static void
+dynos_restart(struct api_call *c)
+{
+	struct perr	 err = PERR_INIT;
+	struct app	 a;
+	const char	*what = c->params[1];
+
+	if (app_param(c, &err) != 0 ||
+	    store_app_get(c->pd->store, c->params[0], &a, &err) != 0)
+		goto fail;
+	if (what && !dyno_param_ok(what)) {
+		perr_set(&err, -EINVAL, "'%.64s' is not TYPE or TYPE.N", what);
+		goto fail;
+	}
+	if (dyno_restart(a.name, what, &err) != 0)
+		goto fail;
+	reply_json(c, 202, dyno_list(a.name));
+	return;
+fail:
+	reply_perr(c, &err);
+}
+
+static void
+dynos_stop(struct api_call *c)
+{
+	struct perr	err = PERR_INIT;
+	struct app	a;
+
+	if (app_param(c, &err) != 0 ||
+	    store_app_get(c->pd->store, c->params[0], &a, &err) != 0)
+		goto fail;
+	if (!dyno_param_ok(c->params[1]) || strchr(c->params[1], '.') == NULL) {
+		perr_set(&err, -EINVAL, "'%.64s' is not TYPE.N", c->params[1]);
+		goto fail;
+	}
+	if (dyno_stop(a.name, c->params[1], &err) != 0)
+		goto fail;
+	reply_json(c, 202, dyno_list(a.name));
+	return;
+fail:
+	reply_perr(c, &err);
+}
+
 static int hexval(char);
 
 /* ---------------------------------------------------------------- logs */
@@ -966,6 +1038,10 @@ static const struct api_route routes[] = {
 	{ "POST",	"/apps/{}/domains",			domains_add },
 	{ "DELETE",	"/apps/{}/domains/{}",			domains_remove },
 	{ "GET",	"/apps/{}/logs",			logs_get },
+	{ "GET",	"/apps/{}/dynos",			dynos_list },
+	{ "DELETE",	"/apps/{}/dynos",			dynos_restart },
+	{ "DELETE",	"/apps/{}/dynos/{}",			dynos_restart },
+	{ "POST",	"/apps/{}/dynos/{}/actions/stop",	dynos_stop },
 	{ "POST",	"/apps/{}/builds",			builds_create },
 	{ "GET",	"/apps/{}/builds",			builds_list },
 	{ "GET",	"/apps/{}/builds/{}/output",		builds_output },

@@ -13,6 +13,7 @@
 #include <uv.h>
 
 #include "applog.h"
+#include "dyno.h"
 #include "build.h"
 #include "log.h"
 #include "proc.h"
@@ -34,6 +35,8 @@ struct job {
 	long long		 out_bytes;
 	struct buf		 line;		/* partial output line */
 	struct buf		 result;	/* JSON of the result line */
+	int			 awaiting;	/* the release is booting */
+	long long		 version;	/* of the release */
 	struct job		*next;
 };
 
@@ -229,7 +232,7 @@ job_end(struct job *j)
 	j->stream = NULL;
 	if (s)
 		http_stream_end(s);
-	if (j->proc == NULL)
+	if (j->proc == NULL && !j->awaiting)
 		job_free(j);
 }
 
@@ -247,9 +250,38 @@ job_deploy(struct job *j, struct release *rel, struct perr *err)
 	d.commit = j->commit;
 	d.process_types = json_object_get(res, "process_types");
 	d.config_defaults = json_object_get(res, "config_vars");
+	d.pending = 1;
 	rc = store_release_deploy(j->pd->store, j->app, &d, rel, err);
 	json_decref(res);
 	return rc;
+}
+
+/* The supervisor's word on the new release: live, or not. */
+static void
+on_release(void *arg, int ok, const char *why)
+{
+	struct job	*j = arg;
+	char		 msg[768], port[16] = "";
+
+	j->awaiting = 0;
+	if (ok) {
+		if (j->pd->http_port != 80)
+			snprintf(port, sizeof(port), ":%d", j->pd->http_port);
+		snprintf(msg, sizeof(msg), "       Released v%lld\n"
+		    "       http://%s.%s%s/ deployed to paas\n"
+		    "paas-build-status: succeeded v%lld\n", j->version,
+		    j->app, j->pd->domain, port, j->version);
+		applog_event(j->pd->applog, j->app, "api", "Release v%lld "
+		    "created", j->version);
+	} else {
+		snprintf(msg, sizeof(msg), " !     Release v%lld failed: %s\n"
+		    " !     The previous release keeps running.\n"
+		    "paas-build-status: failed\n", j->version, why);
+		applog_event(j->pd->applog, j->app, "api", "Release v%lld "
+		    "failed: %s", j->version, why);
+	}
+	say(j, msg);
+	job_end(j);
 }
 
 static void
@@ -274,19 +306,19 @@ on_build_exit(struct proc *p, int status)
 	if (store_build_finish(j->pd->store, j->id, ok, rel.version,
 	    &err) != 0)
 		log_warnx("app=%s build=%s: %s", j->app, j->id, err.msg);
+	(void)port;
 	if (ok) {
-		if (j->pd->http_port != 80)
-			snprintf(port, sizeof(port), ":%d", j->pd->http_port);
-		snprintf(msg, sizeof(msg), "-----> Launching... done, v%lld\n"
-		    "       http://%s.%s%s/ deployed to paas\n"
-		    "paas-build-status: succeeded v%lld\n", rel.version,
-		    j->app, j->pd->domain, port, rel.version);
+		/* the release goes live once its web processes are up */
 		applog_event(j->pd->applog, j->app, "api", "Deploy %.7s",
 		    j->commit);
-		applog_event(j->pd->applog, j->app, "api", "Release v%lld "
-		    "created", rel.version);
 		log_info("app=%s build=%s release=v%lld commit=%.12s", j->app,
 		    j->id, rel.version, j->commit);
+		say(j, "-----> Launching...\n");
+		j->awaiting = 1;
+		j->version = rel.version;
+		release_release(&rel);
+		dyno_await(j->app, j->version, on_release, j);
+		return;
 	} else {
 		snprintf(msg, sizeof(msg), "paas-build-status: failed\n");
 		applog_event(j->pd->applog, j->app, "api", "Build %.8s "
@@ -307,7 +339,7 @@ on_client_gone(void *arg)
 	j->stream = NULL;
 	if (j->proc)
 		proc_kill(j->proc, SIGTERM);
-	else
+	else if (!j->awaiting)
 		job_free(j);
 }
 

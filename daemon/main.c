@@ -16,6 +16,8 @@
 #include "api.h"
 #include "applog.h"
 #include "build.h"
+#include "container.h"
+#include "dyno.h"
 #include "gitsrv.h"
 #include "http.h"
 #include "log.h"
@@ -35,11 +37,14 @@ struct options {
 	int		 http_port;
 	const char	*domain;
 	const char	*log_file;
+	int		 keep_apps;	/* a stop leaves the apps running */
+	int		 no_netpolicy;
 	int		 check_only;
 	int		 verbose;
 };
 
 static struct paasd		 pd;
+static int			 keep_apps;
 static struct http_server	*server;
 static uv_signal_t		 sig_term, sig_int, sig_hup;
 static const char		*log_file;
@@ -49,7 +54,8 @@ usage(void)
 {
 	fprintf(stderr, "usage: paasd [--data-dir DIR] [--api unix:PATH|"
 	    "tcp:HOST:PORT]... [--http-port N]\n"
-	    "             [--domain BASE] [--log-file FILE] [-n] [-v]\n");
+	    "             [--domain BASE] [--log-file FILE] [--keep-apps]\n"
+	    "             [--no-netpolicy] [-n] [-v]\n");
 	exit(2);
 }
 
@@ -62,6 +68,8 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "http-port",	required_argument, NULL, 'p' },
 		{ "domain",	required_argument, NULL, 'D' },
 		{ "log-file",	required_argument, NULL, 'l' },
+		{ "keep-apps",	no_argument,	   NULL, 'k' },
+		{ "no-netpolicy", no_argument,	   NULL, 'N' },
 		{ "help",	no_argument,	   NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -93,6 +101,12 @@ parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'n':
 			o->check_only = 1;
+			break;
+		case 'k':
+			o->keep_apps = 1;
+			break;
+		case 'N':
+			o->no_netpolicy = 1;
 			break;
 		case 'v':
 			o->verbose = 1;
@@ -253,16 +267,24 @@ on_signal_closed(uv_handle_t *h)
 	(void)h;
 }
 
+/* Every instance is stopped (or left running): close what is left. */
+static void
+on_supervisor_done(void)
+{
+	applog_free(pd.applog);
+	pd.applog = NULL;
+	proc_shutdown();
+}
+
 static void
 on_term(uv_signal_t *s, int signum)
 {
 	(void)s;
-	log_info("received %s, shutting down", strsignal(signum));
+	log_info("received %s, shutting down%s", strsignal(signum),
+	    keep_apps ? " (apps keep running)" : "");
 	build_cancel_all();
 	http_server_close(server);
-	applog_free(pd.applog);
-	pd.applog = NULL;
-	proc_shutdown();
+	dyno_shutdown(keep_apps, on_supervisor_done);
 	uv_close((uv_handle_t *)&sig_term, on_signal_closed);
 	uv_close((uv_handle_t *)&sig_int, on_signal_closed);
 	uv_close((uv_handle_t *)&sig_hup, on_signal_closed);
@@ -333,6 +355,11 @@ main(int argc, char **argv)
 	bin_dir_init(pd.bin_dir, sizeof(pd.bin_dir));
 	data_dir_init(pd.data_dir);
 	token_init(pd.data_dir, pd.token);
+	keep_apps = o.keep_apps;
+	/* nft runs in a child: before the database is open */
+	if (!o.no_netpolicy && container_netpolicy_apply(CONTAINER_NFT_TABLE,
+	    CONTAINER_APP_UID_MIN, CONTAINER_APP_UID_MAX, &err) != 0)
+		log_warnx("network policy not installed: %s", err.msg);
 	snprintf(dbpath, sizeof(dbpath), "%s/paas.db", pd.data_dir);
 	if (store_open(dbpath, &pd.store, &err) != 0)
 		fatalx("%s", err.msg);
@@ -342,9 +369,6 @@ main(int argc, char **argv)
 	snprintf(dbpath, sizeof(dbpath), "%s/router/log.sock", pd.data_dir);
 	if ((rc = applog_listen_router(pd.applog, dbpath)) != 0)
 		fatalx("listen on %s: %s", dbpath, strerror(-rc));
-	snprintf(dbpath, sizeof(dbpath), "%s/router/routes.json", pd.data_dir);
-	if (routes_write(pd.store, dbpath, NULL, 0, &err) != 0)
-		log_warnx("route table: %s", err.msg);
 	build_recover(&pd);
 	if ((rc = gitsrv_install_hooks(pd.data_dir)) != 0)
 		fatalx("install git hooks: %s", strerror(-rc));
@@ -354,6 +378,8 @@ main(int argc, char **argv)
 		fatalx("out of memory");
 	http_server_set_head_handler(server, gitsrv_head);
 	listen_all(&o);
+	if ((rc = dyno_init(&pd, loop)) != 0)
+		fatalx("supervisor: %s", uv_strerror(rc));
 	uv_signal_init(loop, &sig_term);
 	uv_signal_init(loop, &sig_int);
 	uv_signal_init(loop, &sig_hup);

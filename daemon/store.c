@@ -368,9 +368,25 @@ step_done(struct store *st, sqlite3_stmt *q, const char *what,
 }
 
 static int
+release_insert_status(struct store *st, const char *app_id,
+    long long version, const char *status, const char *desc,
+    const char *config, const char *ptypes, const char *image,
+    const char *commit, struct perr *err);
+
+static int
 release_insert(struct store *st, const char *app_id, long long version,
     const char *desc, const char *config, const char *ptypes,
     const char *image, const char *commit, struct perr *err)
+{
+	return release_insert_status(st, app_id, version, "succeeded", desc,
+	    config, ptypes, image, commit, err);
+}
+
+static int
+release_insert_status(struct store *st, const char *app_id,
+    long long version, const char *status, const char *desc,
+    const char *config, const char *ptypes, const char *image,
+    const char *commit, struct perr *err)
 {
 	sqlite3_stmt	*q;
 	char		 id[STORE_ID_LEN + 1], now[STORE_TIME_LEN + 1];
@@ -379,7 +395,7 @@ release_insert(struct store *st, const char *app_id, long long version,
 	store_now(now);
 	q = prep(st, "INSERT INTO releases (id, app_id, version, description, "
 	    "status, created_at, config, process_types, image, commit_sha) "
-	    "VALUES (?, ?, ?, ?, 'succeeded', ?, ?, ?, ?, ?)", 0);
+	    "VALUES (?1, ?2, ?3, ?4, ?10, ?5, ?6, ?7, ?8, ?9)", 0);
 	if (q == NULL)
 		return db_fail(st, err, "add release");
 	if (sqlite3_bind_text(q, 1, id, -1, SQLITE_TRANSIENT) ||
@@ -390,7 +406,8 @@ release_insert(struct store *st, const char *app_id, long long version,
 	    sqlite3_bind_text(q, 6, config, -1, SQLITE_TRANSIENT) ||
 	    sqlite3_bind_text(q, 7, ptypes, -1, SQLITE_TRANSIENT) ||
 	    sqlite3_bind_text(q, 8, image, -1, SQLITE_TRANSIENT) ||
-	    sqlite3_bind_text(q, 9, commit, -1, SQLITE_TRANSIENT)) {
+	    sqlite3_bind_text(q, 9, commit, -1, SQLITE_TRANSIENT) ||
+	    sqlite3_bind_text(q, 10, status, -1, SQLITE_TRANSIENT)) {
 		sqlite3_finalize(q);
 		return db_fail(st, err, "add release");
 	}
@@ -1436,8 +1453,9 @@ store_release_deploy(struct store *st, const char *app,
 	cfg = json_dumps(config, JSON_COMPACT | JSON_SORT_KEYS);
 	pt = json_dumps(d->process_types, JSON_COMPACT | JSON_SORT_KEYS);
 	snprintf(desc, sizeof(desc), "Deploy %.7s", d->commit);
-	rc = release_insert(st, a.id, base.max_version + 1, desc, cfg, pt,
-	    d->image, d->commit, err);
+	rc = release_insert_status(st, a.id, base.max_version + 1,
+	    d->pending ? "pending" : "succeeded", desc, cfg, pt, d->image,
+	    d->commit, err);
 	if (rc == 0)
 		rc = app_touch(st, a.id, err);
 	if (rc == 0)
@@ -1448,4 +1466,68 @@ out:
 	json_decref(config);
 	release_base_free(&base);
 	return tx_end(st, rc, err);
+}
+
+int
+store_release_set_status(struct store *st, const char *app,
+    long long version, const char *status, struct perr *err)
+{
+	sqlite3_stmt	*q;
+	struct app	 a;
+	int		 rc;
+
+	if ((rc = tx_begin(st, err)) != 0)
+		return rc;
+	if ((rc = app_lookup(st, app, &a, err)) == 0) {
+		q = prep(st, "UPDATE releases SET status = ? WHERE app_id = ? "
+		    "AND version = ?", 2, status, a.id);
+		if (q == NULL || sqlite3_bind_int64(q, 3, version) != SQLITE_OK) {
+			sqlite3_finalize(q);
+			rc = db_fail(st, err, "set release status");
+		} else
+			rc = step_done(st, q, "set release status", err);
+	}
+	if (rc == 0)
+		rc = app_touch(st, a.id, err);
+	return tx_end(st, rc, err);
+}
+
+/* Releases left pending by a paasd that died did not go live. */
+int
+store_release_fail_pending(struct store *st, struct perr *err)
+{
+	int rc;
+
+	if ((rc = tx_begin(st, err)) != 0)
+		return rc;
+	rc = step_done(st, prep(st, "UPDATE releases SET status = 'failed' "
+	    "WHERE status = 'pending'", 0), "fail pending releases", err);
+	return tx_end(st, rc, err);
+}
+
+int
+store_release_target(struct store *st, const char *app, struct release *r,
+    struct perr *err)
+{
+	sqlite3_stmt	*q;
+	struct app	 a;
+	int		 rc, step;
+
+	memset(r, 0, sizeof(*r));
+	if ((rc = app_lookup(st, app, &a, err)) != 0)
+		return rc;
+	q = prep(st, "SELECT " REL_COLS " FROM releases r WHERE r.app_id = ? "
+	    "AND r.status IN ('pending', 'succeeded') ORDER BY "
+	    "r.status = 'pending' DESC, r.version DESC LIMIT 1", 1, a.id);
+	if (q == NULL)
+		return db_fail(st, err, "read target release");
+	step = sqlite3_step(q);
+	if (step == SQLITE_ROW)
+		release_row(q, r);
+	else if (step == SQLITE_DONE)
+		rc = perr_set(err, -ENOENT, "app '%s' has no release", app);
+	else
+		rc = db_fail(st, err, "read target release");
+	sqlite3_finalize(q);
+	return rc;
 }

@@ -176,6 +176,7 @@ struct store_deploy {
 	const char	*commit;
 	json_t		*process_types;		/* object of strings */
 	json_t		*config_defaults;	/* set only where unset */
+	int		 pending;	/* goes live once its dynos boot */
 };
 
 /*
@@ -186,6 +187,17 @@ struct store_deploy {
  */
 int	store_release_deploy(struct store *, const char *app,
 	    const struct store_deploy *, struct release *, struct perr *);
+
+/*
+ * The release the supervisor runs: the newest pending one (a deploy
+ * going live), else the current one.
+ */
+int	store_release_target(struct store *, const char *app,
+	    struct release *, struct perr *);
+/* status: succeeded (goes live) or failed (never will) */
+int	store_release_set_status(struct store *, const char *app,
+	    long long version, const char *status, struct perr *);
+int	store_release_fail_pending(struct store *, struct perr *);
 
 /* store_now() writes the current UTC time in our format. */
 void	store_now(char out[STORE_TIME_LEN + 1]);
