@@ -271,7 +271,7 @@ test_git_remote_and_push(void **state)
 	snprintf(work, sizeof(work), "%s/work", f->d.data);
 	assert_int_equal(mkdir(work, 0700), 0);
 	snprintf(script, sizeof(script),
-	    "cd %s && git init -q -b main . && echo 'web: ./run' > Procfile && "
+	    "cd %s && git init -q -b main . && echo 'web: python3 -m http.server $PORT' > Procfile && "
 	    "git add Procfile && git -c user.email=t@t -c user.name=t "
 	    "commit -qm one && "
 	    "PAAS_API=http://127.0.0.1:%d PAAS_TOKEN=%s %s git:remote -a pushy"
@@ -347,7 +347,8 @@ test_fsck_rejects_hostile_trees(void **state)
 	/* control: the same way of pushing works for a harmless tree */
 	snprintf(script, sizeof(script), "cd %s && rm -rf r && "
 	    "git init -q -b main r && cd r && "
-	    "B=$(echo 'web: ./x' | git hash-object -w --stdin) && "
+	    "B=$(echo 'web: python3 -m http.server $PORT' | "
+	    "git hash-object -w --stdin) && "
 	    "T=$(printf '100644 blob %%s\\tProcfile\\n' $B | git mktree) && "
 	    "C=$(git -c user.email=t@t -c user.name=t commit-tree $T -m ok) && "
 	    "git update-ref refs/heads/main $C && export GIT_TERMINAL_PROMPT=0 "
@@ -456,7 +457,8 @@ test_ssh_push_through_real_sshd(void **state)
 	    "-o IdentitiesOnly=yes -o LogLevel=ERROR", port);
 	/* push, and the ref moves */
 	snprintf(script, sizeof(script), "cd %s && git init -q -b main r && "
-	    "cd r && echo 'web: ./x' > Procfile && git add . && "
+	    "cd r && echo 'web: python3 -m http.server $PORT' > Procfile && "
+	    "git add . && "
 	    "git -c user.email=t@t -c user.name=t commit -qm one && "
 	    "GIT_SSH_COMMAND='%s -i %s/userkey' git push -q "
 	    "root@127.0.0.1:sshapp.git main && "

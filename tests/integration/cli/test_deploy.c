@@ -88,8 +88,8 @@ sh(struct fixture *f, const char *fmt, ...)
 	return rc;
 }
 
-static const char server_sh[] =
-    "#!/bin/sh\\nexec python3 -m http.server \\\"$PORT\\\"\\n";
+/* a web process from the stack: answers on $PORT with the app's files */
+#define WEB	"web: python3 -m http.server $PORT"
 
 static void
 test_push_deploys_and_bad_pushes_change_nothing(void **state)
@@ -99,23 +99,24 @@ test_push_deploys_and_bad_pushes_change_nothing(void **state)
 	assert_int_equal(sh(f,
 	    "paas apps:create shop >/dev/null 2>&1\n"
 	    "git init -q -b main shop && cd shop\n"
-	    "printf 'web: ./server\\nworker: sleep 1000\\n' > Procfile\n"
-	    "printf '%s' > server && chmod +x server\n"
-	    "commit one\n"
+	    "printf '" WEB "\\nworker: sleep 1000\\n' > Procfile\n"
+	    "echo one > hello.txt && commit one\n"
 	    "paas git:remote -a shop >/dev/null\n"
 	    "git push paas main 2>&1 | tee ../push1\n"
-	    "grep -q 'remote: -----> Launching... done, v2' ../push1\n"
+	    "grep -q 'remote:        Released v2' ../push1\n"
 	    "paas releases -a shop | grep -q 'v2  Deploy '\n"
 	    "paas releases:info v2 -a shop --json > ../rel2\n"
 	    "grep -q '\"image\": \"sha256:' ../rel2\n"
-	    "grep -q '\"web\": \"./server\"' ../rel2\n"
+	    "grep -q '\"web\": \"python3 -m http.server' ../rel2\n"
 	    "paas ps:scale -a shop | grep -q 'web=1:basic'\n"
-	    "paas ps:scale -a shop | grep -q 'worker=0:basic'\n", server_sh),
-	    0);
+	    "paas ps:scale -a shop | grep -q 'worker=0:basic'\n"
+	    "curl -sf http://$(paas ps -a shop --json | sed -n "
+	    "'s/.*\"address\": \"\\([0-9.:]*\\)\".*/\\1/p')/hello.txt | "
+	    "grep -q one\n"), 0);
 	/* a broken Procfile: rejected with the line, nothing moves */
 	assert_int_equal(sh(f,
 	    "cd shop && good=$(git rev-parse HEAD)\n"
-	    "printf 'web: ./server\\nBad Type: x\\n' > Procfile && commit two\n"
+	    "printf '" WEB "\\nBad Type: x\\n' > Procfile && commit two\n"
 	    "! git push paas main > ../push2 2>&1\n"
 	    "grep -q 'line 2' ../push2\n"
 	    "grep -q 'pre-receive hook declined' ../push2\n"
@@ -150,11 +151,11 @@ test_rollback_keeps_the_image(void **state)
 	assert_int_equal(sh(f,
 	    "paas apps:create roll >/dev/null 2>&1\n"
 	    "git init -q -b main roll && cd roll\n"
-	    "printf 'web: ./server\\n' > Procfile && printf '%s' > server\n"
-	    "chmod +x server && commit one\n"
+	    "printf '" WEB "\\n' > Procfile && echo one > index.html\n"
+	    "commit one\n"
 	    "git push -q http://paas:$PAAS_TOKEN@127.0.0.1:%d/roll.git main "
 	    "2>/dev/null\n"
-	    "echo '# two' >> server && commit two\n"
+	    "echo two > index.html && commit two\n"
 	    "git push -q http://paas:$PAAS_TOKEN@127.0.0.1:%d/roll.git main "
 	    "2>/dev/null\n"
 	    "img2=$(paas releases:info v2 -a roll --json | sed -n "
@@ -165,7 +166,7 @@ test_rollback_keeps_the_image(void **state)
 	    "paas rollback v2 -a roll 2>/dev/null\n"
 	    "paas releases:info v4 -a roll --json | grep -q \"$img2\"\n"
 	    "paas releases -a roll | grep -q 'Rollback to v2'\n",
-	    server_sh, f->d.api_port, f->d.api_port), 0);
+	    f->d.api_port, f->d.api_port), 0);
 }
 
 /* One build per app at a time; two apps build side by side. */
@@ -184,7 +185,7 @@ test_concurrent_pushes(void **state)
 	    "for a in one-app two-app; do\n"
 	    "  paas apps:create $a >/dev/null 2>&1\n"
 	    "  paas config:set BUILDPACK_URL=$PWD/slowpack -a $a >/dev/null 2>&1\n"
-	    "  git init -q -b main $a && (cd $a && printf 'web: ./x\\n' > "
+	    "  git init -q -b main $a && (cd $a && printf '" WEB "\\n' > "
 	    "Procfile && commit one)\n"
 	    "done\n"
 	    "git clone -q one-app one-b && (cd one-b && echo 2 > f && "
