@@ -97,7 +97,8 @@ $(addprefix $(B)/,$(UNIT_LIB)): $(B)/%: $(B)/%.o $(LIBPAAS) $(LLHTTP_A)
 PAASD_SRCS := daemon/main.c daemon/api.c daemon/applog.c daemon/build.c \
 	      daemon/dyno.c daemon/gitsrv.c \
 	      daemon/http.c daemon/model.c daemon/proc.c daemon/store.c \
-	      daemon/routes.c daemon/sshkeys.c daemon/super.c
+	      daemon/routerctl.c daemon/routes.c daemon/sshkeys.c \
+	      daemon/super.c
 PROGS += paasd
 $(BIN)/paasd: $(call objs_of,$(PAASD_SRCS)) $(LIBPAAS) $(LLHTTP_A)
 	@mkdir -p $(@D)

@@ -24,6 +24,7 @@
 #include "paasd.h"
 #include "parse.h"
 #include "proc.h"
+#include "routerctl.h"
 #include "routes.h"
 #include "store.h"
 #include "valid.h"
@@ -38,6 +39,7 @@ struct options {
 	const char	*domain;
 	const char	*log_file;
 	int		 keep_apps;	/* a stop leaves the apps running */
+	int		 no_router;	/* tests: no paas-router */
 	int		 no_netpolicy;
 	int		 check_only;
 	int		 verbose;
@@ -45,6 +47,7 @@ struct options {
 
 static struct paasd		 pd;
 static int			 keep_apps;
+static int			 router_on;
 static struct http_server	*server;
 static uv_signal_t		 sig_term, sig_int, sig_hup;
 static const char		*log_file;
@@ -55,7 +58,7 @@ usage(void)
 	fprintf(stderr, "usage: paasd [--data-dir DIR] [--api unix:PATH|"
 	    "tcp:HOST:PORT]... [--http-port N]\n"
 	    "             [--domain BASE] [--log-file FILE] [--keep-apps]\n"
-	    "             [--no-netpolicy] [-n] [-v]\n");
+	    "             [--no-netpolicy] [--no-router] [-n] [-v]\n");
 	exit(2);
 }
 
@@ -70,6 +73,7 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "log-file",	required_argument, NULL, 'l' },
 		{ "keep-apps",	no_argument,	   NULL, 'k' },
 		{ "no-netpolicy", no_argument,	   NULL, 'N' },
+		{ "no-router",	no_argument,	   NULL, 'R' },
 		{ "help",	no_argument,	   NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -107,6 +111,9 @@ parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'N':
 			o->no_netpolicy = 1;
+			break;
+		case 'R':
+			o->no_router = 1;
 			break;
 		case 'v':
 			o->verbose = 1;
@@ -284,6 +291,8 @@ on_term(uv_signal_t *s, int signum)
 	    keep_apps ? " (apps keep running)" : "");
 	build_cancel_all();
 	http_server_close(server);
+	if (router_on && !keep_apps)
+		routerctl_stop(&pd);
 	dyno_shutdown(keep_apps, on_supervisor_done);
 	uv_close((uv_handle_t *)&sig_term, on_signal_closed);
 	uv_close((uv_handle_t *)&sig_int, on_signal_closed);
@@ -380,6 +389,15 @@ main(int argc, char **argv)
 	listen_all(&o);
 	if ((rc = dyno_init(&pd, loop)) != 0)
 		fatalx("supervisor: %s", uv_strerror(rc));
+	if (!o.no_router) {
+		char listen[64];
+
+		snprintf(listen, sizeof(listen), "0.0.0.0:%d", pd.http_port);
+		if ((rc = routerctl_start(&pd, listen)) != 0)
+			log_warnx("start paas-router: %s", strerror(-rc));
+		else
+			router_on = 1;
+	}
 	uv_signal_init(loop, &sig_term);
 	uv_signal_init(loop, &sig_int);
 	uv_signal_init(loop, &sig_hup);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "routes.h"
@@ -52,7 +53,9 @@ write_atomic(const char *path, const char *text, struct perr *err)
 	if (fd < 0)
 		return perr_set(err, -errno, "write %s: %s", tmp,
 		    strerror(errno));
-	if (write(fd, text, len) != (ssize_t)len || fsync(fd) != 0) {
+	/* the router reads it as nobody; paasd's umask is 077 */
+	if (fchmod(fd, 0644) != 0 || write(fd, text, len) != (ssize_t)len ||
+	    fsync(fd) != 0) {
 		int rc = -errno;
 
 		close(fd);

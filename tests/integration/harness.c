@@ -165,6 +165,8 @@ harness_paasd_start(struct daemon_proc *d)
 	argv[i++] = port;
 	argv[i++] = "--domain";
 	argv[i++] = "localhost";
+	if (!d->router)
+		argv[i++] = "--no-router";
 	for (rc = 0; rc < 4 && d->extra[rc]; rc++)
 		argv[i++] = (char *)d->extra[rc];
 	argv[i] = NULL;
@@ -413,6 +415,18 @@ harness_paasd_cleanup(struct daemon_proc *d)
 
 	if (d->pid > 0)
 		harness_paasd_kill9(d);
+	/* a router outlives paasd by design: end the one this test made */
+	snprintf(pattern, sizeof(pattern), "%s/router/router.pid", d->data);
+	{
+		FILE	*f = fopen(pattern, "re");
+		int	 pid = 0;
+
+		if (f != NULL) {
+			if (fscanf(f, "%d", &pid) == 1 && pid > 1)
+				kill(pid, SIGKILL);
+			fclose(f);
+		}
+	}
 	harness_rm_rf(d->data);
 	unlink(d->log);
 	snprintf(pattern, sizeof(pattern), "%s.vg.*", d->data);

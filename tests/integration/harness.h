@@ -20,6 +20,7 @@ struct daemon_proc {
 	int	http_port;
 	char	token[128];
 	const char *extra[4];	/* more paasd arguments, NULL-ended */
+	int	router;		/* let paasd run paas-router on http_port */
 };
 
 const char *harness_bin(const char *name, char *out, size_t outlen);
