@@ -14,7 +14,7 @@ DEBS	:= build-essential pkg-config git libuv1-dev libsqlite3-dev \
 	   libjansson-dev libgit2-dev libcmocka-dev node-llhttp \
 	   libcurl4-openssl-dev libarchive-dev libyaml-dev libseccomp-dev \
 	   libssl-dev zlib1g-dev sqlite3 curl iproute2 procps psmisc valgrind \
-	   openssh-client openssh-server
+	   openssh-client openssh-server nftables
 
 PKGS	:= libuv sqlite3 jansson libgit2 libcurl libarchive yaml-0.1 \
 	   libseccomp openssl zlib
@@ -122,7 +122,8 @@ $(addprefix $(B)/,$(UNIT_DAEMON)): $(B)/%: $(B)/%.o \
 	$(tlink)
 
 ITEST_DAEMON := tests/integration/daemon/test_api \
-		tests/integration/cli/test_cli tests/integration/cli/test_deploy
+		tests/integration/cli/test_cli tests/integration/cli/test_deploy \
+		tests/integration/cli/test_dynos
 INTEGRATION += $(ITEST_DAEMON)
 $(addprefix $(B)/,$(ITEST_DAEMON)): $(B)/%: $(B)/%.o \
 	    $(B)/tests/integration/harness.o $(LIBPAAS) $(LLHTTP_A)

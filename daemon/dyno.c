@@ -188,8 +188,10 @@ set_state(struct dyno *d, enum super_state next)
 		return;
 	if (d->s.state == SUPER_UP || next == SUPER_UP)
 		routes_dirty = 1;
+	/* "stopping" is ours; Heroku's users see up -> down */
 	if (next != SUPER_STOPPING)
 		event(d, "State changed from %s to %s",
+		    d->s.state == SUPER_STOPPING ? "up" :
 		    super_state_name(d->s.state), super_state_name(next));
 	d->s.state = next;
 	d->s.since_ms = now_ms();
@@ -518,7 +520,7 @@ dyno_env(const struct dyno *d, json_t *config)
  */
 static const char run_prefix[] =
     "cd /app; for f in /app/.profile.d/*.sh; do [ -r \"$f\" ] && . \"$f\"; "
-    "done; [ -r /app/.profile ] && . /app/.profile; exec ";
+    "done; [ -r /app/.profile ] && . /app/.profile\n";
 
 static int
 start_shim(struct dyno *d, const struct app *a, json_t *config,

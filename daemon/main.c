@@ -48,6 +48,7 @@ struct options {
 static struct paasd		 pd;
 static int			 keep_apps;
 static int			 router_on;
+static int			 netpolicy_on;
 static struct http_server	*server;
 static uv_signal_t		 sig_term, sig_int, sig_hup;
 static const char		*log_file;
@@ -366,9 +367,13 @@ main(int argc, char **argv)
 	token_init(pd.data_dir, pd.token);
 	keep_apps = o.keep_apps;
 	/* nft runs in a child: before the database is open */
-	if (!o.no_netpolicy && container_netpolicy_apply(CONTAINER_NFT_TABLE,
-	    CONTAINER_APP_UID_MIN, CONTAINER_APP_UID_MAX, &err) != 0)
-		log_warnx("network policy not installed: %s", err.msg);
+	if (!o.no_netpolicy) {
+		if (container_netpolicy_apply(CONTAINER_NFT_TABLE,
+		    CONTAINER_APP_UID_MIN, CONTAINER_APP_UID_MAX, &err) != 0)
+			log_warnx("network policy not installed: %s", err.msg);
+		else
+			netpolicy_on = 1;
+	}
 	snprintf(dbpath, sizeof(dbpath), "%s/paas.db", pd.data_dir);
 	if (store_open(dbpath, &pd.store, &err) != 0)
 		fatalx("%s", err.msg);
@@ -412,6 +417,10 @@ main(int argc, char **argv)
 		log_warnx("event loop closed with handles open");
 	store_close(pd.store);
 	git_libgit2_shutdown();
+	/* apps left running keep their fence; else it goes (nft forks) */
+	if (netpolicy_on && !keep_apps &&
+	    container_netpolicy_remove(CONTAINER_NFT_TABLE, &err) != 0)
+		log_warnx("%s", err.msg);
 	log_info("stopped");
 	return rc == 0 ? 0 : 1;
 }

@@ -167,6 +167,8 @@ harness_paasd_start(struct daemon_proc *d)
 	argv[i++] = "localhost";
 	if (!d->router)
 		argv[i++] = "--no-router";
+	if (!d->netpolicy)
+		argv[i++] = "--no-netpolicy";
 	for (rc = 0; rc < 4 && d->extra[rc]; rc++)
 		argv[i++] = (char *)d->extra[rc];
 	argv[i] = NULL;
@@ -429,6 +431,21 @@ harness_paasd_cleanup(struct daemon_proc *d)
 	}
 	harness_rm_rf(d->data);
 	unlink(d->log);
+	/* the table paasd installs is machine-wide: never leave it behind */
+	if (d->netpolicy) {
+		char	*argv[] = { "/usr/sbin/nft", "delete", "table", "inet",
+		    "paas", NULL };
+		pid_t	 pid;
+		int	 st;
+		posix_spawn_file_actions_t fa;
+
+		posix_spawn_file_actions_init(&fa);
+		posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY,
+		    0);
+		if (posix_spawn(&pid, argv[0], &fa, NULL, argv, environ) == 0)
+			waitpid(pid, &st, 0);
+		posix_spawn_file_actions_destroy(&fa);
+	}
 	snprintf(pattern, sizeof(pattern), "%s.vg.*", d->data);
 	if (glob(pattern, 0, NULL, &g) == 0) {
 		for (i = 0; i < g.gl_pathc; i++) {

@@ -21,6 +21,7 @@ struct daemon_proc {
 	char	token[128];
 	const char *extra[4];	/* more paasd arguments, NULL-ended */
 	int	router;		/* let paasd run paas-router on http_port */
+	int	netpolicy;	/* let paasd install its nftables table */
 };
 
 const char *harness_bin(const char *name, char *out, size_t outlen);

@@ -1,0 +1,311 @@
+/*
+ * The supervisor through the real paasd: formation, crash restarts with
+ * backoff, env and identity of a process, rolling restarts, instances
+ * that survive a paasd kill -9 and are re-adopted, and no failed request
+ * through the router while an app is redeployed and rolled back.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "harness.h"
+
+struct fixture {
+	struct daemon_proc	 d;
+	char			 paas[512];
+	char			 work[300];
+	struct buf		 out, err;
+};
+
+static int
+setup_with(void **state, int router)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	if (geteuid() != 0) {
+		free(f);
+		return -1;
+	}
+	harness_tmpdir(f->d.data, sizeof(f->d.data), "dynos");
+	f->d.router = router;
+	f->d.netpolicy = 1;
+	if (harness_paasd_start(&f->d) != 0)
+		return -1;
+	harness_bin("paas", f->paas, sizeof(f->paas));
+	snprintf(f->work, sizeof(f->work), "%s/work", f->d.data);
+	if (mkdir(f->work, 0700) != 0)
+		return -1;
+	buf_init(&f->out);
+	buf_init(&f->err);
+	*state = f;
+	return 0;
+}
+
+static int
+setup(void **state)
+{
+	return setup_with(state, 0);
+}
+
+static int
+setup_router(void **state)
+{
+	return setup_with(state, 1);
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	if (f->d.pid > 0)
+		assert_int_equal(harness_paasd_stop(&f->d), 0);
+	harness_paasd_cleanup(&f->d);
+	buf_release(&f->out);
+	buf_release(&f->err);
+	free(f);
+	return 0;
+}
+
+static int
+sh(struct fixture *f, const char *fmt, ...)
+{
+	struct buf	 script = BUF_INIT;
+	char		*argv[] = { "/bin/sh", "-ec", NULL, NULL };
+	va_list		 ap;
+	int		 rc;
+
+	char		 bindir[512];
+
+	snprintf(bindir, sizeof(bindir), "%s", f->paas);
+	*strrchr(bindir, '/') = '\0';
+	/* paas on PATH, so that `sh -c "paas ..."` finds it too */
+	buf_addf(&script, "cd %s\nexport PAAS_API=http://127.0.0.1:%d "
+	    "PAAS_TOKEN=%s GIT_TERMINAL_PROMPT=0 PATH=%s:$PATH\n"
+	    "commit() { git add -A && git -c user.email=t@t -c user.name=t "
+	    "commit -qm \"$1\"; }\n"
+	    "push() { git push -q http://paas:$PAAS_TOKEN@127.0.0.1:%d/$1.git "
+	    "main; }\n"
+	    /* wait_for SECONDS CMD...: poll until CMD succeeds */
+	    "wait_for() { n=$(($1 * 10)); shift; while ! \"$@\" >/dev/null "
+	    "2>&1; do n=$((n - 1)); [ $n -gt 0 ] || return 1; sleep 0.1; "
+	    "done; }\n"
+	    "logs_have() { paas logs -n 1500 -a $1 | grep -q \"$2\"; }\n"
+	    "set -x\n",
+	    f->work, f->d.api_port, f->d.token, bindir, f->d.api_port);
+	va_start(ap, fmt);
+	buf_vaddf(&script, fmt, ap);
+	va_end(ap);
+	argv[2] = script.p;
+	rc = harness_run(argv, NULL, NULL, &f->out, &f->err);
+	if (rc != 0) {
+		fprintf(stderr, "script failed (%d):\n", rc);
+		fputs(script.p, stderr);
+		fputs("\n--- stdout:\n", stderr);
+		fputs(f->out.p, stderr);
+		fputs("--- stderr:\n", stderr);
+		fputs(f->err.p, stderr);
+	}
+	buf_release(&script);
+	return rc;
+}
+
+#define WEB	"web: python3 -m http.server $PORT"
+/* a worker that reports who and where it is, then ticks */
+#define WORKER	"worker: echo \"id=$(id -u) home=$HOME pwd=$(pwd) " \
+	"dyno=$DYNO greeting=$GREETING\"; while :; do echo tick; " \
+	"sleep 0.2; done"
+/* an app tries paasd's API and reports whether it got through */
+#define SPY	"spy: python3 -c \"import socket,os,time; s=socket.socket(); " \
+	"r=s.connect_ex(('127.0.0.1',int(os.environ['API']))); " \
+	"print('api=blocked' if r else 'api=reached', r, flush=True); " \
+	"time.sleep(60)\""
+
+static void
+test_formation_env_and_crash_backoff(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(sh(f,
+	    "paas apps:create shop >/dev/null 2>&1\n"
+	    "git init -q -b main shop && cd shop\n"
+	    "cat > Procfile <<'PROCFILE'\n" WEB "\n" WORKER "\n"
+	    "crasher: exit 3\n" SPY "\nPROCFILE\n"
+	    "echo hi > hello.txt\n"
+	    "commit one && push shop\n"
+	    "paas config:set GREETING=hello -a shop >/dev/null 2>&1\n"
+	    "paas ps:scale web=2 worker=1 -a shop >/dev/null 2>&1\n"
+	    "wait_for 20 sh -c \"paas ps -a shop | grep -c ': up' | "
+	    "grep -qx 3\"\n"
+	    /* the process environment and identity */
+	    "wait_for 10 logs_have shop 'app\\[worker.1\\]: id=1000[0-9]* "
+	    "home=/app pwd=/app dyno=worker.1 greeting=hello'\n"
+	    "wait_for 10 logs_have shop 'app\\[worker.1\\]: tick'\n"
+	    /* both web dynos serve, each on its own port */
+	    "for a in $(paas ps -a shop --json | sed -n "
+	    "'s/.*\"address\": \"\\(127[0-9.:]*\\)\".*/\\1/p'); do\n"
+	    "  curl -sf http://$a/hello.txt | grep -q hi; done\n"
+	    "two_web() { test \"$(paas ps -a shop --json | grep -c "
+	    "'\"address\": \"127')\" = 2; }\n"
+	    "wait_for 10 two_web\n"
+	    /* a crashing type: restarted at once, then with backoff */
+	    "paas ps:scale crasher=1 -a shop >/dev/null 2>&1\n"
+	    "wait_for 10 logs_have shop 'paas\\[crasher.1\\]: Process exited "
+	    "with status 3'\n"
+	    "wait_for 15 sh -c \"paas logs -n 1500 -a shop | grep -c "
+	    "'crasher.1\\]: Starting process' | grep -q '[3-9]'\" || "
+	    "{ paas logs -n 60 -a shop >&2; paas ps -a shop >&2; false; }\n"
+	    "wait_for 10 sh -c \"paas ps -a shop | grep -q 'crasher.1: crashed'\"\n"
+	    /* one app's crash loop leaves the others serving */
+	    "wait_for 10 sh -c \"paas ps -a shop | grep -v crasher | "
+	    "grep -c ': up' | grep -qx 3\"\n"
+	    /* scale down */
+	    "paas ps:scale web=1 crasher=0 -a shop >/dev/null 2>&1\n"
+	    /* an app cannot reach paasd's API (nor other apps) */
+	    "paas config:set API=%d -a shop >/dev/null 2>&1\n"
+	    "paas ps:scale spy=1 -a shop >/dev/null 2>&1\n"
+	    "wait_for 20 logs_have shop 'app\\[spy.1\\]: api=blocked'\n"
+	    "! paas logs -n 1500 -a shop | grep -q 'api=reached'\n"
+	    "paas ps:scale spy=0 -a shop >/dev/null 2>&1\n"
+	    "wait_for 20 sh -c \"paas ps -a shop --json | grep -c "
+	    "'\\\"name\\\"' | grep -qx 2\"\n", f->d.api_port), 0);
+}
+
+static void
+test_restart_and_config_roll(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(sh(f,
+	    "paas apps:create roll >/dev/null 2>&1\n"
+	    "git init -q -b main roll && cd roll\n"
+	    "printf '%%s\\n%%s\\n' '" WEB "' '" WORKER "' > Procfile\n"
+	    "echo hi > hello.txt && commit one && push roll\n"
+	    "paas ps:scale worker=1 -a roll >/dev/null 2>&1\n"
+	    "wait_for 20 sh -c \"paas ps -a roll | grep -c ': up' | "
+	    "grep -qx 2\"\n"
+	    "old=$(paas ps -a roll --json | grep '\"id\"')\n"
+	    "paas ps:restart web -a roll 2>/dev/null\n"
+	    "wait_for 20 sh -c \"paas ps -a roll --json | grep '\\\"id\\\": "
+	    "\\\"web' | grep -qv \\\"$(echo \"$old\" | grep web | tr -d ' ,')\\\"\"\n"
+	    /* a config change rolls every dyno onto the new release */
+	    "paas config:set GREETING=again -a roll >/dev/null 2>&1\n"
+	    "wait_for 20 logs_have roll 'greeting=again'\n"
+	    "wait_for 20 sh -c \"paas ps -a roll --json | grep -c "
+	    "'\\\"release\\\": 3' | grep -qx 2\"\n"
+	    /* ps:stop: that dyno goes, the formation brings one back */
+	    "paas ps:stop worker.1 -a roll 2>/dev/null\n"
+	    "wait_for 20 logs_have roll 'worker.1\\]: State changed from up "
+	    "to down'\n"
+	    "wait_for 20 sh -c \"paas ps -a roll | grep -q 'worker.1: up'\"\n"
+	    "! paas ps:stop nope.1 -a roll 2>/dev/null\n"
+	    "! paas ps:restart 'Bad!' -a roll 2>/dev/null\n"), 0);
+}
+
+/* kill -9 paasd: the apps keep running, and are re-adopted. */
+static void
+test_instances_survive_paasd_kill9(void **state)
+{
+	struct fixture	*f = *state;
+	char		 addr[64];
+
+	assert_int_equal(sh(f,
+	    "paas apps:create sturdy >/dev/null 2>&1\n"
+	    "git init -q -b main sturdy && cd sturdy\n"
+	    "printf '%%s\\n%%s\\n' '" WEB "' '" WORKER "' > Procfile\n"
+	    "echo hi > hello.txt && commit one && push sturdy\n"
+	    "paas ps:scale worker=1 -a sturdy >/dev/null 2>&1\n"
+	    "wait_for 20 sh -c \"paas ps -a sturdy | grep -c ': up' | "
+	    "grep -qx 2\"\n"
+	    "paas ps -a sturdy --json | sed -n "
+	    "'s/.*\"address\": \"\\(127[0-9.:]*\\)\".*/\\1/p' > ../addr\n"), 0);
+	{
+		FILE *in;
+		char path[400];
+
+		snprintf(path, sizeof(path), "%s/addr", f->work);
+		in = fopen(path, "r");
+		assert_non_null(in);
+		assert_non_null(fgets(addr, sizeof(addr), in));
+		fclose(in);
+		addr[strcspn(addr, "\n")] = '\0';
+	}
+	harness_paasd_kill9(&f->d);
+	/* nothing noticed: the web dyno still answers */
+	assert_int_equal(sh(f, "curl -sf http://%s/hello.txt | grep -q hi\n"
+	    "sleep 0.5\n", addr), 0);
+	assert_int_equal(harness_paasd_start(&f->d), 0);
+	assert_int_equal(sh(f,
+	    "paas ps -a sturdy | grep -c ': up' | grep -qx 2\n"
+	    "paas ps -a sturdy --json | grep -q '\"address\": \"%s\"'\n"
+	    "curl -sf http://%s/hello.txt | grep -q hi\n"
+	    /* its log lines kept coming while paasd was away, and after */
+	    "n1=$(paas logs -n 1500 -a sturdy | grep -c 'worker.1\\]: tick')\n"
+	    "sleep 1\n"
+	    "n2=$(paas logs -n 1500 -a sturdy | grep -c 'worker.1\\]: tick')\n"
+	    "test $n2 -gt $n1\n", addr, addr), 0);
+}
+
+/* Requests through the router during deploys and a rollback all succeed. */
+static void
+test_zero_downtime_through_the_router(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(sh(f,
+	    "paas apps:create live >/dev/null 2>&1\n"
+	    "git init -q -b main live && cd live\n"
+	    "printf '%%s\\n' '" WEB "' > Procfile\n"
+	    "echo v1 > hello.txt && commit one && push live\n"
+	    "paas ps:scale web=2 -a live >/dev/null 2>&1\n"
+	    "wait_for 20 sh -c \"paas ps -a live | grep -c ': up' | "
+	    "grep -qx 2\"\n"
+	    "wait_for 10 curl -sf -H 'Host: live.localhost' "
+	    "http://127.0.0.1:%d/hello.txt\n"
+	    /* a bounded request loop in the background, counting failures */
+	    "(i=0; bad=0; while [ $i -lt 400 ] && [ ! -e ../stop ]; do\n"
+	    "  code=$(curl -s -o /dev/null -w '%%{http_code}' -H "
+	    "'Host: live.localhost' http://127.0.0.1:%d/hello.txt)\n"
+	    "  [ \"$code\" = 200 ] || bad=$((bad + 1)); i=$((i + 1))\n"
+	    "done; echo \"$i $bad\" > ../loop) &\n"
+	    "for v in v2 v3; do echo $v > hello.txt && commit $v && push live; "
+	    "done\n"
+	    "paas rollback v3 -a live >/dev/null 2>&1\n"
+	    "wait_for 20 sh -c \"paas ps -a live --json | grep -c "
+	    "'\\\"release\\\": 5' | grep -qx 2\"\n"
+	    "sleep 1; touch ../stop; wait\n"
+	    "read n bad < ../loop; echo \"requests=$n failed=$bad\"\n"
+	    "test $n -gt 20 && test $bad = 0\n"
+	    "curl -sf -H 'Host: live.localhost' http://127.0.0.1:%d/hello.txt "
+	    "| grep -q v2\n", f->d.http_port, f->d.http_port, f->d.http_port),
+	    0);
+	print_message("%s", f->out.p);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(
+		    test_formation_env_and_crash_backoff, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_restart_and_config_roll,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_instances_survive_paasd_kill9, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_zero_downtime_through_the_router, setup_router,
+		    teardown),
+	};
+
+	harness_alarm(600);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
