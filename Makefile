@@ -116,7 +116,8 @@ $(BIN)/paas-shim: $(call objs_of,$(RUNTIME_SRCS)) $(LIBPAAS)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIBPAAS) \
 	    $(shell pkg-config --libs jansson libseccomp 2>/dev/null)
-RUNTIME_LIB_SRCS := lib/seccomp.c lib/cgroup.c lib/container.c
+RUNTIME_LIB_SRCS := lib/seccomp.c lib/cgroup.c lib/container.c \
+		    lib/container_plan.c lib/container_net.c
 $(LIBPAAS): $(call objs_of,$(RUNTIME_LIB_SRCS))
 
 # lib/seccomp.h shadows libseccomp's <seccomp.h> under -Ilib: compile
