@@ -72,6 +72,7 @@ struct shim {
 	int			cgroot;
 	struct cgroup		cg;
 	int			cg_made;
+	int			claimed;	/* shim.pid is ours */
 	pid_t			pid;		/* container init, host pid */
 	enum shim_state		state;
 	char			started_at[SHIM_STAMP_LEN + 1];
@@ -320,7 +321,23 @@ make_signals(struct shim *s, struct perr *err)
 	return 0;
 }
 
-/* a shim.pid naming a live process means the instance is taken */
+/* is pid a live paas-shim (not a stranger that got a recycled pid)? */
+static int
+is_shim(pid_t pid)
+{
+	char path[64], comm[32];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%ld/comm", (long)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return 0;
+	n = read(fd, comm, sizeof(comm) - 1);
+	close(fd);
+	return n == 10 && memcmp(comm, "paas-shim\n", 10) == 0;
+}
+
+/* a shim.pid naming a live shim means the instance is taken */
 static int
 claim(struct shim *s, struct perr *err)
 {
@@ -337,7 +354,7 @@ claim(struct shim *s, struct perr *err)
 			n--;
 		if (n > 0 && parse_u64(text, (size_t)n, 2, 0x7fffffff,
 		    &pid) == 0 && (pid_t)pid != getpid() &&
-		    kill((pid_t)pid, 0) == 0)
+		    is_shim((pid_t)pid))
 			return perr_set(err, -EEXIST, "a shim (pid %llu) "
 			    "already runs instance '%s'",
 			    (unsigned long long)pid, s->req.id);
@@ -347,6 +364,7 @@ claim(struct shim *s, struct perr *err)
 	if (fd == -1)
 		return perr_set(err, -errno, "write shim.pid: %s",
 		    strerror(errno));
+	s->claimed = 1;
 	n = snprintf(text, sizeof(text), "%ld\n", (long)getpid());
 	if (write(fd, text, (size_t)n) != n) {
 		close(fd);
@@ -783,7 +801,7 @@ shim_abort(struct shim *s)
 	}
 	if (s->lfd != -1)
 		(void)unlinkat(s->dirfd, "shim.sock", 0);
-	if (s->dirfd != -1)
+	if (s->claimed)
 		(void)unlinkat(s->dirfd, "shim.pid", 0);
 }
 

@@ -296,6 +296,10 @@ test_logs_state_and_stop_after_grace(void **state)
 	assert_int_equal(shim_cmd(&in, "status\n", st, sizeof(st)), 0);
 	assert_non_null(strstr(st, "\"state\":\"running\""));
 	check_app_pid(st);
+	/* a second shim for the same instance is refused, the first intact */
+	assert_int_equal(spawn_shim(&in, err, sizeof(err)), 1);
+	assert_non_null(strstr(err, "already runs"));
+	assert_int_equal(shim_pid(&in), pid);
 	assert_int_equal(shim_cmd(&in, "bogus\n", st, sizeof(st)), 0);
 	assert_non_null(strstr(st, "unknown command"));
 	t0 = now_ms();
