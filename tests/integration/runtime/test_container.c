@@ -318,6 +318,12 @@ test_isolation(void **state)
 	    "ls /sys/firmware | wc -l | sed 's/^/fw=/';"
 	    "ls -l /dev/ptmx /dev/null | cut -c1 | tr -d '\\n';echo;"
 	    "cat /etc/ssl/certs/ca-certificates.crt > /dev/null && echo certs;"
+	    "python3 -c 'import ctypes\n"
+	    "c=ctypes.CDLL(None,use_errno=True)\n"
+	    "for n,a in ((\"unshare\",272),(\"ptrace\",101),"
+	    "(\"clone3\",435),(\"getppid\",110)):\n"
+	    " r=c.syscall(a,0,0,0,0);"
+	    " print(n,r if r<0 else \"ok\",ctypes.get_errno())';"
 	    "echo done");
 	if (r->start_rc != 0)
 		fail_msg("start: %s", r->err.msg);
@@ -332,6 +338,11 @@ test_isolation(void **state)
 	assert_null(strstr(r->out, "mount-ok"));
 	assert_null(strstr(r->out, "sysrq-ok"));
 	assert_null(strstr(r->out, "sys-ok"));
+	/* unshare(0) and PTRACE_TRACEME need no privilege: only seccomp */
+	HAS(r, "unshare -1 1\n");
+	HAS(r, "ptrace -1 1\n");
+	HAS(r, "clone3 -1 38\n");
+	HAS(r, "getppid ok ");
 	HAS(r, "keys=0\n");
 	HAS(r, "fw=0\n");
 	HAS(r, "cl\n");
