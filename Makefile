@@ -107,7 +107,8 @@ ROUTER_SRCS :=
 # ---------------------------------------------------------------- runtime
 # Containers: lib/{container,cgroup,seccomp}.c go into libpaas.a; the
 # shim (one per instance) and the static PID 1 that runs inside.
-RUNTIME_SRCS := daemon/shim.c daemon/shim_log.c daemon/shim_req.c
+RUNTIME_SRCS := daemon/shim.c daemon/shim_ctl.c daemon/shim_log.c \
+		daemon/shim_req.c
 SHIM_CORE := $(B)/daemon/shim_log.o $(B)/daemon/shim_req.o
 PROGS += paas-shim
 # one shim per instance: link only what it uses, every extra shared
