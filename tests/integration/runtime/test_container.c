@@ -246,9 +246,12 @@ out:
 static struct run *
 new_run(void)
 {
-	struct run *r = calloc(1, sizeof(*r));
+	/* static, not malloc: a failed check longjmps past any free() */
+	static struct run runs[2];
+	static size_t next;
+	struct run *r = &runs[next++ % 2];
 
-	assert_non_null(r);
+	memset(r, 0, sizeof(*r));
 	return r;
 }
 
@@ -294,7 +297,6 @@ test_identity_env_cwd(void **state)
 	HAS(r, "pid1=paas-init\n");
 	HAS(r, "user=app\n");
 	assert_int_equal(r->status, 3);
-	free(r);
 }
 
 static void
@@ -347,7 +349,6 @@ test_isolation(void **state)
 	HAS(r, "fw=0\n");
 	HAS(r, "cl\n");
 	HAS(r, "done\n");
-	free(r);
 }
 
 static void
@@ -369,7 +370,6 @@ test_pids_limit(void **state)
 	    atoi(strstr(r->out, "procs=") + 6) > 24 ||
 	    atoi(strstr(r->out, "procs=") + 6) < 10)
 		fail_msg("pids not capped: %s", r->out);
-	free(r);
 }
 
 static void
@@ -387,7 +387,6 @@ test_oom_killed(void **state)
 		fail_msg("start: %s", r->err.msg);
 	assert_int_equal(r->status, 137);
 	assert_int_equal(r->oom, 1);
-	free(r);
 }
 
 static void
@@ -402,7 +401,6 @@ test_symlinked_proc_refused(void **state)
 	assert_int_equal(r->start_rc, -ELOOP);
 	assert_non_null(strstr(r->err.msg, "/proc"));
 	assert_null(strstr(r->out, "should-not-run"));
-	free(r);
 }
 
 #define NFT_TABLE	"paas_itest"
@@ -483,8 +481,6 @@ test_net_blocks_app_to_host(void **state)
 	run_sh(ctl, script);
 	HAS(ctl, "connected\n");
 	close(lfd);
-	free(r);
-	free(ctl);
 }
 
 /* ...but what connects to the app (the router) is answered */
@@ -529,7 +525,6 @@ test_net_inbound_to_app_works(void **state)
 		fail_msg("start: %s", r->err.msg);
 	HAS(r, "served\n");
 	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-	free(r);
 }
 
 int
