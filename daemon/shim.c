@@ -15,6 +15,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -628,6 +629,11 @@ main(int argc, char **argv)
 	size_t len = 0;
 	pid_t pid;
 
+	/*
+	 * The shim outlives paasd: any fd paasd leaked into it (a listening
+	 * socket without O_CLOEXEC...) would stay open with it. Only 0-2.
+	 */
+	(void)syscall(SYS_close_range, 3, ~0U, 0);
 	log_init("paas-shim", 0);
 	if (argc != 2) {
 		fprintf(stderr, "usage: paas-shim REQUEST.json\n");
