@@ -9,6 +9,7 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -250,6 +251,36 @@ cleanup(struct inst *in)
 	assert_int_equal(rm_rc, 0);
 }
 
+/* does process pid hold an fd on the same object as our fd? */
+static int
+holds_fd(pid_t pid, int fd)
+{
+	char path[320], mine[64], theirs[64];
+	struct dirent *de;
+	ssize_t n;
+	DIR *d;
+	int found = 0;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	n = readlink(path, mine, sizeof(mine) - 1);
+	assert_true(n > 0);
+	mine[n] = '\0';
+	snprintf(path, sizeof(path), "/proc/%ld/fd", (long)pid);
+	d = opendir(path);
+	assert_non_null(d);
+	while ((de = readdir(d)) != NULL) {
+		snprintf(path, sizeof(path), "/proc/%ld/fd/%s", (long)pid,
+		    de->d_name);
+		n = readlink(path, theirs, sizeof(theirs) - 1);
+		if (n > 0) {
+			theirs[n] = '\0';
+			found |= strcmp(mine, theirs) == 0;
+		}
+	}
+	closedir(d);
+	return found;
+}
+
 /* app_pid is a host process whose parent is the container's init */
 static void
 check_app_pid(const char *st)
@@ -276,6 +307,7 @@ test_logs_state_and_stop_after_grace(void **state)
 {
 	struct inst in;
 	char err[512], st[1024];
+	int leak[2];
 	long t0;
 	pid_t pid;
 
@@ -284,10 +316,15 @@ test_logs_state_and_stop_after_grace(void **state)
 	alarm(60);
 	setup_inst(&in, "trap '' TERM; echo ready; echo oops >&2;"
 	    " while :; do sleep 0.1; done", 1, NULL);
+	/* a careless paasd fd (no O_CLOEXEC) must not stay in the shim */
+	assert_int_equal(pipe(leak), 0);
 	if (spawn_shim(&in, err, sizeof(err)) != 0)
 		fail_msg("shim: %s", err);
 	pid = shim_pid(&in);
 	assert_true(pid > 0);
+	assert_false(holds_fd(pid, leak[0]));
+	close(leak[0]);
+	close(leak[1]);
 	read_state(&in, st, sizeof(st));
 	assert_non_null(strstr(st, "\"state\":\"running\""));
 	assert_non_null(strstr(st, "\"dyno\":\"web.1\""));
