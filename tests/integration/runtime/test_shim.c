@@ -97,6 +97,9 @@ spawn_shim(const struct inst *in, char *err, size_t errlen)
 	return spawn_shim_io(in, -1, -1, err, errlen);
 }
 
+/* the current test's instance, for the teardown after a failed check */
+static struct inst last;
+
 static void
 setup_inst(struct inst *in, const char *script, int grace, const char *extra)
 {
@@ -106,11 +109,13 @@ setup_inst(struct inst *in, const char *script, int grace, const char *extra)
 
 	memset(in, 0, sizeof(*in));
 	assert_int_equal(rt_scratch(in->dir, sizeof(in->dir)), 0);
+	last = *in;
 	snprintf(in->path, sizeof(in->path), "%s/inst", in->dir);
 	snprintf(in->log, sizeof(in->log), "%s/logs/app.log", in->dir);
 	snprintf(in->req, sizeof(in->req), "%s/req.json", in->dir);
 	snprintf(layer, sizeof(layer), "%s/layer/app", in->dir);
 	snprintf(in->id, sizeof(in->id), "web.1-%ld", (long)getpid());
+	last = *in;
 	assert_int_equal(rt_mkdirs(in->path), 0);
 	assert_int_equal(rt_mkdirs(layer), 0);
 	snprintf(text, sizeof(text), "%s/logs", in->dir);
@@ -549,6 +554,33 @@ test_bad_request_leaves_nothing(void **state)
 	alarm(0);
 }
 
+/*
+ * After every test: whatever a failed check skipped, stop the shim and
+ * remove its cgroup and scratch tree (a no-op when cleanup() ran).
+ */
+static int
+inst_teardown(void **state)
+{
+	char path[256];
+	pid_t pid;
+
+	(void)state;
+	if (last.dir[0] == '\0')
+		return 0;
+	pid = shim_pid(&last);
+	if (pid > 0 && kill(pid, 0) == 0) {
+		kill(pid, SIGTERM);
+		if (wait_gone(pid, 5000) < 0)
+			kill(pid, SIGKILL);
+	}
+	snprintf(path, sizeof(path), "/sys/fs/cgroup/%%s/paas/itest/%s",
+	    last.id);
+	rm_cgroups(path);
+	(void)rt_rmrf(last.dir);
+	memset(&last, 0, sizeof(last));
+	return 0;
+}
+
 static int
 group_teardown(void **state)
 {
@@ -568,17 +600,19 @@ group_teardown(void **state)
 	return 0;
 }
 
+#define T(f)	cmocka_unit_test_teardown(f, inst_teardown)
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_logs_state_and_stop_after_grace),
-		cmocka_unit_test(test_survives_parent_and_stops_on_sigterm),
-		cmocka_unit_test(test_oom_reported),
-		cmocka_unit_test(test_wait_and_exit_status),
-		cmocka_unit_test(test_attached_stdio),
-		cmocka_unit_test(test_attached_tty),
-		cmocka_unit_test(test_bad_request_leaves_nothing),
+		T(test_logs_state_and_stop_after_grace),
+		T(test_survives_parent_and_stops_on_sigterm),
+		T(test_oom_reported),
+		T(test_wait_and_exit_status),
+		T(test_attached_stdio),
+		T(test_attached_tty),
+		T(test_bad_request_leaves_nothing),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, group_teardown);
