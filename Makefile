@@ -209,16 +209,24 @@ $(addprefix $(B)/,$(ITEST_ROUTER)): $(B)/%: $(B)/%.o $(LIBPAAS) $(LLHTTP_A)
 # ---------------------------------------------------------------- runtime
 # Containers: lib/{container,cgroup,seccomp}.c go into libpaas.a; the
 # shim (one per instance) and the static PID 1 that runs inside.
-RUNTIME_SRCS := daemon/shim.c daemon/shim_log.c daemon/shim_req.c
+RUNTIME_SRCS := daemon/shim.c daemon/shim_ctl.c daemon/shim_log.c \
+		daemon/shim_req.c
 SHIM_CORE := $(B)/daemon/shim_log.o $(B)/daemon/shim_req.o
 PROGS += paas-shim
-# one shim per instance: link only what it uses, every extra shared
-# library costs private pages (relocations) in each of them
+# one shim per instance: link only what it uses, and statically (no
+# relocated library pages private to each shim; the text is shared),
+# except under the sanitizers, whose runtimes do not link statically
+ifdef SANITIZE
+SHIM_STATIC :=
+else
+SHIM_STATIC := -static
+endif
 $(BIN)/paas-shim: $(call objs_of,$(RUNTIME_SRCS)) $(LIBPAAS)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIBPAAS) \
+	$(CC) $(LDFLAGS) $(SHIM_STATIC) -o $@ $(filter %.o,$^) $(LIBPAAS) \
 	    $(shell pkg-config --libs jansson libseccomp 2>/dev/null)
-RUNTIME_LIB_SRCS := lib/seccomp.c lib/cgroup.c lib/container.c
+RUNTIME_LIB_SRCS := lib/seccomp.c lib/cgroup.c lib/container.c \
+		    lib/container_plan.c lib/container_net.c
 $(LIBPAAS): $(call objs_of,$(RUNTIME_LIB_SRCS))
 
 # lib/seccomp.h shadows libseccomp's <seccomp.h> under -Ilib: compile

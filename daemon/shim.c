@@ -15,6 +15,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -36,60 +37,10 @@
 #include "container.h"
 #include "log.h"
 #include "parse.h"
+#include "shim.h"
 #include "shim_log.h"
 #include "shim_req.h"
 
-#define SHIM_CLIENTS_MAX	16
-#define SHIM_CMD_MAX_BYTES	128
-#define SHIM_DRAIN_MS		2000	/* pipes after the container is gone */
-
-enum shim_state {
-	SHIM_RUNNING,
-	SHIM_STOPPING,	/* SIGTERM sent, grace timer armed */
-	SHIM_EXITED,
-};
-
-static const char *const state_names[] = {
-	[SHIM_RUNNING] = "running", [SHIM_STOPPING] = "stopping",
-	[SHIM_EXITED] = "exited",
-};
-
-struct client {
-	int	fd;
-	int	waiting;		/* "wait": answered at exit */
-	char	cmd[SHIM_CMD_MAX_BYTES];
-	size_t	len;
-};
-
-struct pipe_in {
-	int			fd;	/* read end, non-blocking; -1 at EOF */
-	struct shim_linebuf	lb;
-};
-
-struct shim {
-	struct shim_req		req;
-	int			dirfd;
-	int			cgroot;
-	struct cgroup		cg;
-	int			cg_made;
-	pid_t			pid;		/* container init, host pid */
-	enum shim_state		state;
-	char			started_at[SHIM_STAMP_LEN + 1];
-	char			finished_at[SHIM_STAMP_LEN + 1];
-	int			exit_status;	/* init's exit code */
-	int			signal;		/* init killed by it, or 0 */
-	int			oom;
-	struct pipe_in		in[2];		/* stdout, stderr */
-	struct shim_logw	logw;
-	int			sigfd;
-	int			timerfd;
-	int			lfd;
-	struct client		clients[SHIM_CLIENTS_MAX];
-	char			root[CONTAINER_PATH_MAX];
-	char			upper[CONTAINER_PATH_MAX];
-	char			work[CONTAINER_PATH_MAX];
-	char			etc[CONTAINER_PATH_MAX];
-};
 
 static void
 now_stamp(char *out, size_t outlen)
@@ -119,84 +70,6 @@ event(struct shim *s, const char *fmt, ...)
 	if (n > 0)
 		shim_logw_line(&s->logw, "paas", line,
 		    (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
-}
-
-/* the app: paas-init's first child, while it runs; 0 if none */
-static long
-app_pid(const struct shim *s)
-{
-	char path[64], text[64];
-	ssize_t n;
-	int fd;
-
-	if (s->state == SHIM_EXITED || s->pid <= 0)
-		return 0;
-	snprintf(path, sizeof(path), "/proc/%ld/task/%ld/children",
-	    (long)s->pid, (long)s->pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return 0;
-	n = read(fd, text, sizeof(text) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	text[n] = '\0';
-	return atol(text);
-}
-
-static void
-state_json(const struct shim *s, struct buf *b)
-{
-	buf_adds(b, "{\"id\":");
-	buf_add_json_str(b, s->req.id, strlen(s->req.id));
-	buf_adds(b, ",\"app\":");
-	buf_add_json_str(b, s->req.app, strlen(s->req.app));
-	buf_adds(b, ",\"dyno\":");
-	buf_add_json_str(b, s->req.dyno, strlen(s->req.dyno));
-	buf_addf(b, ",\"state\":\"%s\",\"shim_pid\":%ld,\"pid\":%ld,"
-	    "\"app_pid\":%ld,\"started_at\":\"%s\"", state_names[s->state],
-	    (long)getpid(), (long)s->pid, app_pid(s), s->started_at);
-	if (s->state == SHIM_EXITED) {
-		buf_addf(b, ",\"finished_at\":\"%s\",\"exit_status\":%d,"
-		    "\"signal\":", s->finished_at, s->exit_status);
-		if (s->signal)
-			buf_addf(b, "%d", s->signal);
-		else
-			buf_adds(b, "null");
-		buf_addf(b, ",\"oom\":%s", s->oom ? "true" : "false");
-	} else
-		buf_adds(b, ",\"finished_at\":null,\"exit_status\":null,"
-		    "\"signal\":null,\"oom\":false");
-	buf_addf(b, ",\"dropped_lines\":%llu}",
-	    (unsigned long long)s->logw.dropped_total);
-}
-
-/* state.json, replaced atomically */
-static int
-state_write(struct shim *s)
-{
-	struct buf b = BUF_INIT;
-	int fd, rc = 0;
-
-	state_json(s, &b);
-	buf_addch(&b, '\n');
-	fd = openat(s->dirfd, "state.json.tmp", O_WRONLY | O_CREAT | O_TRUNC |
-	    O_CLOEXEC | O_NOFOLLOW, 0644);
-	/*
-	 * No fsync: readers are paasd and tests on this running kernel;
-	 * after a power loss there is no instance left to describe.
-	 */
-	if (fd == -1 || write(fd, b.p, b.len) != (ssize_t)b.len)
-		rc = -errno;
-	if (fd != -1)
-		close(fd);
-	if (rc == 0 && renameat(s->dirfd, "state.json.tmp", s->dirfd,
-	    "state.json") == -1)
-		rc = -errno;
-	if (rc < 0)
-		log_warnx("id=%s write state.json: %s", s->req.id,
-		    strerror(-rc));
-	buf_release(&b);
-	return rc;
 }
 
 static int
@@ -276,30 +149,6 @@ make_cgroup(struct shim *s, struct perr *err)
 }
 
 static int
-make_socket(struct shim *s, struct perr *err)
-{
-	struct sockaddr_un sa;
-	int n;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sun_family = AF_UNIX;
-	n = snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/shim.sock",
-	    s->req.dir);
-	if (n < 0 || (size_t)n >= sizeof(sa.sun_path))
-		return perr_set(err, -ENAMETOOLONG, "instance dir too long "
-		    "for a unix socket");
-	(void)unlinkat(s->dirfd, "shim.sock", 0);
-	s->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
-	    0);
-	if (s->lfd == -1 || bind(s->lfd, (struct sockaddr *)&sa,
-	    sizeof(sa)) == -1 || fchmodat(s->dirfd, "shim.sock", 0600, 0) ==
-	    -1 || listen(s->lfd, 8) == -1)
-		return perr_set(err, -errno, "listen on '%s': %s", sa.sun_path,
-		    strerror(errno));
-	return 0;
-}
-
-static int
 make_signals(struct shim *s, struct perr *err)
 {
 	sigset_t set;
@@ -320,7 +169,23 @@ make_signals(struct shim *s, struct perr *err)
 	return 0;
 }
 
-/* a shim.pid naming a live process means the instance is taken */
+/* is pid a live paas-shim (not a stranger that got a recycled pid)? */
+static int
+is_shim(pid_t pid)
+{
+	char path[64], comm[32];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%ld/comm", (long)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return 0;
+	n = read(fd, comm, sizeof(comm) - 1);
+	close(fd);
+	return n == 10 && memcmp(comm, "paas-shim\n", 10) == 0;
+}
+
+/* a shim.pid naming a live shim means the instance is taken */
 static int
 claim(struct shim *s, struct perr *err)
 {
@@ -337,7 +202,7 @@ claim(struct shim *s, struct perr *err)
 			n--;
 		if (n > 0 && parse_u64(text, (size_t)n, 2, 0x7fffffff,
 		    &pid) == 0 && (pid_t)pid != getpid() &&
-		    kill((pid_t)pid, 0) == 0)
+		    is_shim((pid_t)pid))
 			return perr_set(err, -EEXIST, "a shim (pid %llu) "
 			    "already runs instance '%s'",
 			    (unsigned long long)pid, s->req.id);
@@ -347,6 +212,7 @@ claim(struct shim *s, struct perr *err)
 	if (fd == -1)
 		return perr_set(err, -errno, "write shim.pid: %s",
 		    strerror(errno));
+	s->claimed = 1;
 	n = snprintf(text, sizeof(text), "%ld\n", (long)getpid());
 	if (write(fd, text, (size_t)n) != n) {
 		close(fd);
@@ -440,7 +306,7 @@ shim_setup(struct shim *s, struct perr *err)
 		    s->req.dir, strerror(errno));
 	if ((rc = claim(s, err)) < 0 || (rc = make_dirs(s, err)) < 0 ||
 	    (rc = make_cgroup(s, err)) < 0 || (rc = make_signals(s, err)) < 0 ||
-	    (rc = make_socket(s, err)) < 0)
+	    (rc = shim_ctl_listen(s, err)) < 0)
 		return rc;
 	shim_logw_init(&s->logw, s->req.log, s->req.dyno);
 	command_line(s, cmd, sizeof(cmd));
@@ -449,7 +315,7 @@ shim_setup(struct shim *s, struct perr *err)
 		return rc;
 	now_stamp(s->started_at, sizeof(s->started_at));
 	s->state = SHIM_RUNNING;
-	return state_write(s);
+	return shim_ctl_state_write(s);
 }
 
 /* ---------------------------------------------------------- running */
@@ -461,7 +327,7 @@ on_line(void *arg, const char *line, size_t len)
 }
 
 static void
-pipe_read(struct shim *s, struct pipe_in *in)
+pipe_read(struct shim *s, struct shim_pipe *in)
 {
 	char chunk[16384];
 	ssize_t n;
@@ -495,8 +361,8 @@ arm_timer(struct shim *s, unsigned ms)
 	(void)timerfd_settime(s->timerfd, 0, &it, NULL);
 }
 
-static void
-stop_begin(struct shim *s, unsigned grace_s)
+void
+shim_stop_begin(struct shim *s, unsigned grace_s)
 {
 	if (s->state != SHIM_RUNNING)
 		return;
@@ -504,7 +370,7 @@ stop_begin(struct shim *s, unsigned grace_s)
 	event(s, "Stopping all processes with SIGTERM");
 	(void)kill(s->pid, SIGTERM);
 	arm_timer(s, grace_s * 1000);
-	(void)state_write(s);
+	(void)shim_ctl_state_write(s);
 }
 
 static void
@@ -552,105 +418,12 @@ on_signal(struct shim *s)
 			break;
 		case SIGTERM:
 		case SIGINT:
-			stop_begin(s, s->req.grace_s);
+			shim_stop_begin(s, s->req.grace_s);
 			break;
 		default:
 			break;
 		}
 	}
-}
-
-static void
-client_close(struct client *c)
-{
-	if (c->fd != -1)
-		close(c->fd);
-	c->fd = -1;
-	c->len = 0;
-	c->waiting = 0;
-}
-
-static void
-client_reply(struct shim *s, struct client *c)
-{
-	struct buf b = BUF_INIT;
-
-	state_json(s, &b);
-	buf_addch(&b, '\n');
-	(void)!write(c->fd, b.p, b.len);
-	buf_release(&b);
-	client_close(c);
-}
-
-static void
-client_command(struct shim *s, struct client *c)
-{
-	uint64_t grace = s->req.grace_s;
-
-	c->cmd[c->len] = '\0';
-	if (strcmp(c->cmd, "status") == 0) {
-		client_reply(s, c);
-	} else if (strcmp(c->cmd, "wait") == 0) {
-		c->waiting = 1;
-		if (s->state == SHIM_EXITED)
-			client_reply(s, c);
-	} else if (strncmp(c->cmd, "stop", 4) == 0 && (c->cmd[4] == '\0' ||
-	    (c->cmd[4] == ' ' && parse_u64(c->cmd + 5, strlen(c->cmd + 5), 0,
-	    SHIM_GRACE_MAX_S, &grace) == 0))) {
-		stop_begin(s, (unsigned)grace);
-		client_reply(s, c);
-	} else {
-		(void)!write(c->fd, "{\"error\":\"unknown command\"}\n", 28);
-		client_close(c);
-	}
-}
-
-static void
-client_read(struct shim *s, struct client *c)
-{
-	char *nl;
-	ssize_t n;
-
-	n = read(c->fd, c->cmd + c->len, sizeof(c->cmd) - 1 - c->len);
-	if (n == -1 && (errno == EAGAIN || errno == EINTR))
-		return;
-	if (n <= 0) {
-		client_close(c);
-		return;
-	}
-	c->len += (size_t)n;
-	c->cmd[c->len] = '\0';
-	if ((nl = memchr(c->cmd, '\n', c->len)) != NULL) {
-		*nl = '\0';
-		c->len = (size_t)(nl - c->cmd);
-		client_command(s, c);
-	} else if (c->len == sizeof(c->cmd) - 1)
-		client_close(c);
-}
-
-/* root, or our own uid, only (SO_PEERCRED) */
-static void
-client_accept(struct shim *s)
-{
-	struct ucred cred;
-	socklen_t cl = sizeof(cred);
-	size_t i;
-	int fd;
-
-	fd = accept4(s->lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-	if (fd == -1)
-		return;
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) == -1 ||
-	    (cred.uid != 0 && cred.uid != geteuid())) {
-		close(fd);
-		return;
-	}
-	for (i = 0; i < SHIM_CLIENTS_MAX; i++)
-		if (s->clients[i].fd == -1) {
-			s->clients[i].fd = fd;
-			return;
-		}
-	close(fd);
 }
 
 static void
@@ -676,7 +449,7 @@ static void
 shim_finish(struct shim *s)
 {
 	struct perr err = PERR_INIT;
-	struct client c;
+	struct shim_client c;
 	size_t i;
 	int fd;
 
@@ -694,11 +467,11 @@ shim_finish(struct shim *s)
 	rmrf(s->work);
 	rmrf(s->root);
 	rmrf(s->etc);
-	(void)state_write(s);
+	(void)shim_ctl_state_write(s);
 	(void)unlinkat(s->dirfd, "shim.sock", 0);
 	for (i = 0; i < SHIM_CLIENTS_MAX; i++)
 		if (s->clients[i].fd != -1)
-			client_reply(s, &s->clients[i]);
+			shim_ctl_reply(s, &s->clients[i]);
 	/*
 	 * Whoever connected since the last turn of the loop is still in
 	 * the backlog: whatever they asked, the final state is the answer.
@@ -706,7 +479,7 @@ shim_finish(struct shim *s)
 	memset(&c, 0, sizeof(c));
 	while ((fd = accept4(s->lfd, NULL, NULL, SOCK_CLOEXEC)) != -1) {
 		c.fd = fd;
-		client_reply(s, &c);
+		shim_ctl_reply(s, &c);
 	}
 }
 
@@ -736,7 +509,7 @@ shim_loop(struct shim *s)
 		if (pf[1].revents)
 			on_timer(s);
 		if (pf[2].revents)
-			client_accept(s);
+			shim_ctl_accept(s);
 		if (pf[3].revents && s->in[0].fd != -1)
 			pipe_read(s, &s->in[0]);
 		if (pf[4].revents && s->in[1].fd != -1)
@@ -744,7 +517,7 @@ shim_loop(struct shim *s)
 		for (i = 0; i < SHIM_CLIENTS_MAX; i++)
 			if (pf[5 + i].revents && s->clients[i].fd != -1 &&
 			    !s->clients[i].waiting)
-				client_read(s, &s->clients[i]);
+				shim_ctl_read(s, &s->clients[i]);
 	}
 	shim_finish(s);
 }
@@ -756,7 +529,10 @@ shim_init(struct shim *s)
 {
 	size_t i;
 
-	memset(s, 0, sizeof(*s));
+	/*
+	 * s is static, hence zero: no memset, which would dirty its 30 KiB
+	 * (line buffers) in every shim for the instance's whole life.
+	 */
 	s->dirfd = s->cgroot = s->sigfd = s->timerfd = s->lfd = -1;
 	s->in[0].fd = s->in[1].fd = -1;
 	for (i = 0; i < SHIM_CLIENTS_MAX; i++)
@@ -783,7 +559,7 @@ shim_abort(struct shim *s)
 	}
 	if (s->lfd != -1)
 		(void)unlinkat(s->dirfd, "shim.sock", 0);
-	if (s->dirfd != -1)
+	if (s->claimed)
 		(void)unlinkat(s->dirfd, "shim.pid", 0);
 }
 
@@ -853,6 +629,11 @@ main(int argc, char **argv)
 	size_t len = 0;
 	pid_t pid;
 
+	/*
+	 * The shim outlives paasd: any fd paasd leaked into it (a listening
+	 * socket without O_CLOEXEC...) would stay open with it. Only 0-2.
+	 */
+	(void)syscall(SYS_close_range, 3, ~0U, 0);
 	log_init("paas-shim", 0);
 	if (argc != 2) {
 		fprintf(stderr, "usage: paas-shim REQUEST.json\n");

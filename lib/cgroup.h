@@ -28,7 +28,7 @@ enum cgroup_version {
 struct cgroup_limits {
 	uint64_t	memory_bytes;	/* memory, and memory+swap, cap */
 	uint64_t	pids;		/* pids.max */
-	unsigned	cpu_weight;	/* v2 cpu.weight 100*w, v1 cpu.shares 1024*w */
+	unsigned	cpu_weight;	/* v2 cpu.weight 100*w, v1 shares 1024*w */
 };
 
 struct cgroup {

@@ -38,7 +38,7 @@
 #define CONTAINER_INIT_PATH	"/dev/init"	/* where init is bound */
 
 enum container_flag {
-	CONTAINER_HOST_STACK	= 1 << 0,	/* host /usr /bin /lib* /sbin ro */
+	CONTAINER_HOST_STACK	= 1 << 0,	/* host /usr /bin /lib* ro */
 	CONTAINER_NEWNET	= 1 << 1,	/* own netns, only lo (up) */
 	CONTAINER_NO_SYS	= 1 << 2,	/* no /sys at all */
 	CONTAINER_CTTY		= 1 << 3,	/* stdin is a tty: make it the
@@ -58,22 +58,22 @@ struct container_req {
 	size_t		 nlayers;	/* at least 1 (may be an empty dir) */
 	const char	*upper;		/* empty dirs on one filesystem; */
 	const char	*work;		/*   the ephemeral writable layer */
-	const char	*etc;		/* HOST_STACK: container_etc_write() dir */
-	const char	*init;		/* host path of static paas-init, or NULL */
+	const char	*etc;		/* HOST_STACK: from container_etc_write */
+	const char	*init;		/* host path of paas-init, or NULL */
 	struct container_bind binds[CONTAINER_BINDS_MAX];
 	size_t		 nbinds;
-	unsigned	 tmp_mb;	/* /tmp size; 0: CONTAINER_TMP_MB_DEFAULT */
+	unsigned	 tmp_mb;	/* /tmp MB; 0: CONTAINER_TMP_MB_DEFAULT */
 
 	/* process */
 	const char	*hostname;	/* e.g. the dyno name "web.1" */
 	uid_t		 uid;		/* never 0 */
 	gid_t		 gid;		/* never 0 */
-	char *const	*argv;		/* argv[0] absolute path; NULL-ended */
+	char *const	*argv;		/* argv[0] absolute; NULL-ended */
 	char *const	*envp;		/* "K=V" strings, NULL-ended */
 	const char	*cwd;		/* absolute, inside the container */
-	int		 stdio[3];	/* host fds for 0, 1, 2; -1: /dev/null */
-	const struct cgroup *cgroup;	/* joined before anything runs; or NULL */
-	int		 pdeathsig;	/* sent to the container if we die; 0: none */
+	int		 stdio[3];	/* host fds for 0-2; -1: /dev/null */
+	const struct cgroup *cgroup;	/* joined before it runs; or NULL */
+	int		 pdeathsig;	/* to the container if we die; 0 */
 	unsigned	 flags;		/* enum container_flag */
 };
 

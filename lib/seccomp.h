@@ -33,7 +33,7 @@ enum seccomp_verdict {
 };
 
 struct seccomp_entry {
-	const char		*name;	/* syscall name as libseccomp spells it */
+	const char		*name;	/* as libseccomp spells it */
 	enum seccomp_verdict	 verdict;
 };
 

@@ -9,6 +9,7 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -96,6 +97,9 @@ spawn_shim(const struct inst *in, char *err, size_t errlen)
 	return spawn_shim_io(in, -1, -1, err, errlen);
 }
 
+/* the current test's instance, for the teardown after a failed check */
+static struct inst last;
+
 static void
 setup_inst(struct inst *in, const char *script, int grace, const char *extra)
 {
@@ -105,11 +109,13 @@ setup_inst(struct inst *in, const char *script, int grace, const char *extra)
 
 	memset(in, 0, sizeof(*in));
 	assert_int_equal(rt_scratch(in->dir, sizeof(in->dir)), 0);
+	last = *in;
 	snprintf(in->path, sizeof(in->path), "%s/inst", in->dir);
 	snprintf(in->log, sizeof(in->log), "%s/logs/app.log", in->dir);
 	snprintf(in->req, sizeof(in->req), "%s/req.json", in->dir);
 	snprintf(layer, sizeof(layer), "%s/layer/app", in->dir);
 	snprintf(in->id, sizeof(in->id), "web.1-%ld", (long)getpid());
+	last = *in;
 	assert_int_equal(rt_mkdirs(in->path), 0);
 	assert_int_equal(rt_mkdirs(layer), 0);
 	snprintf(text, sizeof(text), "%s/logs", in->dir);
@@ -250,6 +256,36 @@ cleanup(struct inst *in)
 	assert_int_equal(rm_rc, 0);
 }
 
+/* does process pid hold an fd on the same object as our fd? */
+static int
+holds_fd(pid_t pid, int fd)
+{
+	char path[320], mine[64], theirs[64];
+	struct dirent *de;
+	ssize_t n;
+	DIR *d;
+	int found = 0;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	n = readlink(path, mine, sizeof(mine) - 1);
+	assert_true(n > 0);
+	mine[n] = '\0';
+	snprintf(path, sizeof(path), "/proc/%ld/fd", (long)pid);
+	d = opendir(path);
+	assert_non_null(d);
+	while ((de = readdir(d)) != NULL) {
+		snprintf(path, sizeof(path), "/proc/%ld/fd/%s", (long)pid,
+		    de->d_name);
+		n = readlink(path, theirs, sizeof(theirs) - 1);
+		if (n > 0) {
+			theirs[n] = '\0';
+			found |= strcmp(mine, theirs) == 0;
+		}
+	}
+	closedir(d);
+	return found;
+}
+
 /* app_pid is a host process whose parent is the container's init */
 static void
 check_app_pid(const char *st)
@@ -276,6 +312,7 @@ test_logs_state_and_stop_after_grace(void **state)
 {
 	struct inst in;
 	char err[512], st[1024];
+	int leak[2];
 	long t0;
 	pid_t pid;
 
@@ -284,10 +321,15 @@ test_logs_state_and_stop_after_grace(void **state)
 	alarm(60);
 	setup_inst(&in, "trap '' TERM; echo ready; echo oops >&2;"
 	    " while :; do sleep 0.1; done", 1, NULL);
+	/* a careless paasd fd (no O_CLOEXEC) must not stay in the shim */
+	assert_int_equal(pipe(leak), 0);
 	if (spawn_shim(&in, err, sizeof(err)) != 0)
 		fail_msg("shim: %s", err);
 	pid = shim_pid(&in);
 	assert_true(pid > 0);
+	assert_false(holds_fd(pid, leak[0]));
+	close(leak[0]);
+	close(leak[1]);
 	read_state(&in, st, sizeof(st));
 	assert_non_null(strstr(st, "\"state\":\"running\""));
 	assert_non_null(strstr(st, "\"dyno\":\"web.1\""));
@@ -296,6 +338,10 @@ test_logs_state_and_stop_after_grace(void **state)
 	assert_int_equal(shim_cmd(&in, "status\n", st, sizeof(st)), 0);
 	assert_non_null(strstr(st, "\"state\":\"running\""));
 	check_app_pid(st);
+	/* a second shim for the same instance is refused, the first intact */
+	assert_int_equal(spawn_shim(&in, err, sizeof(err)), 1);
+	assert_non_null(strstr(err, "already runs"));
+	assert_int_equal(shim_pid(&in), pid);
 	assert_int_equal(shim_cmd(&in, "bogus\n", st, sizeof(st)), 0);
 	assert_non_null(strstr(st, "unknown command"));
 	t0 = now_ms();
@@ -508,6 +554,33 @@ test_bad_request_leaves_nothing(void **state)
 	alarm(0);
 }
 
+/*
+ * After every test: whatever a failed check skipped, stop the shim and
+ * remove its cgroup and scratch tree (a no-op when cleanup() ran).
+ */
+static int
+inst_teardown(void **state)
+{
+	char path[256];
+	pid_t pid;
+
+	(void)state;
+	if (last.dir[0] == '\0')
+		return 0;
+	pid = shim_pid(&last);
+	if (pid > 0 && kill(pid, 0) == 0) {
+		kill(pid, SIGTERM);
+		if (wait_gone(pid, 5000) < 0)
+			kill(pid, SIGKILL);
+	}
+	snprintf(path, sizeof(path), "/sys/fs/cgroup/%%s/paas/itest/%s",
+	    last.id);
+	rm_cgroups(path);
+	(void)rt_rmrf(last.dir);
+	memset(&last, 0, sizeof(last));
+	return 0;
+}
+
 static int
 group_teardown(void **state)
 {
@@ -527,17 +600,19 @@ group_teardown(void **state)
 	return 0;
 }
 
+#define T(f)	cmocka_unit_test_teardown(f, inst_teardown)
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_logs_state_and_stop_after_grace),
-		cmocka_unit_test(test_survives_parent_and_stops_on_sigterm),
-		cmocka_unit_test(test_oom_reported),
-		cmocka_unit_test(test_wait_and_exit_status),
-		cmocka_unit_test(test_attached_stdio),
-		cmocka_unit_test(test_attached_tty),
-		cmocka_unit_test(test_bad_request_leaves_nothing),
+		T(test_logs_state_and_stop_after_grace),
+		T(test_survives_parent_and_stops_on_sigterm),
+		T(test_oom_reported),
+		T(test_wait_and_exit_status),
+		T(test_attached_stdio),
+		T(test_attached_tty),
+		T(test_bad_request_leaves_nothing),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, group_teardown);
