@@ -198,7 +198,7 @@ bench-router: all
 		    grep -q '^install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 		export DEBIAN_FRONTEND=noninteractive; \
-		apt-get install -y -qq $$missing; fi
+		apt-get update -qq && apt-get install -y -qq $$missing; fi
 	PAAS_BIN=$(CURDIR)/$(BIN) bench/router.sh
 
 ITEST_ROUTER := tests/integration/router/test_router

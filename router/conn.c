@@ -1005,7 +1005,11 @@ conn_up_eof(struct conn *c)
 		conn_resp_done(c, 0);
 		return;
 	}
-	conn_upstream_error(c, "H13", "Connection closed without response");
+	if (!(c->flags & RQ_DONE))
+		conn_upstream_error(c, "H18", "Server Request Interrupted");
+	else
+		conn_upstream_error(c, "H13", "Connection closed without "
+		    "response");
 }
 
 void

@@ -86,8 +86,25 @@ static struct {
 	uv_loop_t	*loop;
 	uv_signal_t	 sigterm, sigint;
 	uv_tcp_t	 admin_srv;
+	int		 admin_fd;
 	int		 stopping;
+	uv_signal_t	 sigusr2;
+	char		**argv;
+	char		 exe[4096];	/* our binary, for an upgrade */
+	int		 inherited[ROUTER_WORKERS_MAX * LISTEN_MAX + 1];
+	int		 ninherited;	/* fds from the router we replace */
 } R;
+
+/*
+ * Binary upgrade (SIGUSR2): the running router execs its binary again
+ * with every listening socket inherited, named in PAAS_ROUTER_FDS
+ * ("fd,fd,...": worker by worker, --listen order, then the admin one).
+ * The new router takes them over (their accept queues included, so no
+ * connection is refused), then sends SIGTERM to the old one, which
+ * drains as on any graceful stop.
+ */
+#define ENV_FDS		"PAAS_ROUTER_FDS"
+#define ENV_PARENT	"PAAS_ROUTER_REPLACES"
 
 static void
 usage(void)
@@ -351,6 +368,12 @@ worker_setup(struct wthread *wt, int index)
 	t = routes_read(R.routes, index == 0);
 	worker_set_table(&wt->w, t ? t : route_table_empty());
 	for (i = 0; i < R.nlisten; i++) {
+		if (R.ninherited > 0) {
+			wt->fds[i] = R.inherited[(size_t)index * R.nlisten + i];
+			wt->ports[i] = R.listen[i].port;
+			fcntl(wt->fds[i], F_SETFD, FD_CLOEXEC);
+			continue;
+		}
 		if ((fd = listen_fd(&R.listen[i].sa)) < 0) {
 			errno = -fd;
 			fatal("listen %s", R.listen[i].addr);
@@ -474,8 +497,89 @@ on_signal(uv_signal_t *h, int sig)
 		uv_async_send(&R.wt[i].stop);
 	uv_close((uv_handle_t *)&R.sigterm, NULL);
 	uv_close((uv_handle_t *)&R.sigint, NULL);
+	uv_close((uv_handle_t *)&R.sigusr2, NULL);
 	if (R.admin)
 		uv_close((uv_handle_t *)&R.admin_srv, NULL);
+}
+
+static void
+on_upgrade(uv_signal_t *h, int sig)
+{
+	extern char	**environ;
+	char		  fds[ROUTER_WORKERS_MAX * LISTEN_MAX * 12 + 64];
+	char		  parent[64], **envp;
+	size_t		  i, n = 0, off;
+	int		  w;
+	pid_t		  pid;
+
+	(void)h;
+	(void)sig;
+	if (R.stopping)
+		return;
+	off = (size_t)snprintf(fds, sizeof(fds), "%s=", ENV_FDS);
+	for (w = 0; w < R.nworkers; w++)
+		for (i = 0; i < R.nlisten; i++)
+			off += (size_t)snprintf(fds + off, sizeof(fds) - off,
+			    "%s%d", off > strlen(ENV_FDS) + 1 ? "," : "",
+			    R.wt[w].fds[i]);
+	if (R.admin_fd >= 0)
+		snprintf(fds + off, sizeof(fds) - off, ",%d", R.admin_fd);
+	snprintf(parent, sizeof(parent), "%s=%d", ENV_PARENT, (int)getpid());
+	while (environ[n] != NULL)
+		n++;
+	envp = calloc(n + 3, sizeof(*envp));
+	if (envp == NULL)
+		return;
+	for (i = 0, n = 0; environ[i] != NULL; i++)
+		if (strncmp(environ[i], ENV_FDS "=", strlen(ENV_FDS) + 1) != 0 &&
+		    strncmp(environ[i], ENV_PARENT "=", strlen(ENV_PARENT) + 1))
+			envp[n++] = environ[i];
+	envp[n++] = fds;
+	envp[n++] = parent;
+	log_info("upgrade: starting a new router");
+	pid = fork();
+	if (pid == 0) {
+		for (w = 0; w < R.nworkers; w++)
+			for (i = 0; i < R.nlisten; i++)
+				fcntl(R.wt[w].fds[i], F_SETFD, 0);
+		if (R.admin_fd >= 0)
+			fcntl(R.admin_fd, F_SETFD, 0);
+		execve(R.exe, R.argv, envp);
+		_exit(127);
+	}
+	if (pid < 0)
+		log_warn("upgrade: fork");
+	free(envp);
+}
+
+/* The sockets of the router we replace, if we are an upgrade. */
+static void
+inherit_fds(void)
+{
+	const char	*v = getenv(ENV_FDS), *p;
+	uint64_t	 fd;
+	size_t		 want;
+
+	if (v == NULL)
+		return;
+	for (p = v; *p != '\0';) {
+		size_t n = strcspn(p, ",");
+
+		if (R.ninherited == (int)(sizeof(R.inherited) /
+		    sizeof(R.inherited[0])) || parse_u64(p, n, 3, 65535, &fd) != 0)
+			fatalx("bad %s", ENV_FDS);
+		R.inherited[R.ninherited++] = (int)fd;
+		p += n + (p[n] == ',');
+	}
+	want = R.nlisten ? (size_t)R.ninherited / R.nlisten : 0;
+	if (R.admin != NULL) {
+		R.admin_fd = R.inherited[--R.ninherited];
+		want = (size_t)R.ninherited / R.nlisten;
+	}
+	if (want == 0 || want * R.nlisten != (size_t)R.ninherited)
+		fatalx("%s does not match the --listen addresses", ENV_FDS);
+	R.nworkers = (int)want;
+	unsetenv(ENV_FDS);
 }
 
 static void
@@ -485,6 +589,8 @@ drop_privileges(const char *user)
 
 	if ((pw = getpwnam(user)) == NULL)
 		fatalx("user '%s' unknown", user);
+	if (getuid() == pw->pw_uid && geteuid() == pw->pw_uid)
+		return;		/* an upgrade: already that user */
 	if (setgroups(1, &pw->pw_gid) < 0 ||
 	    setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) < 0 ||
 	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) < 0)
@@ -554,7 +660,15 @@ main(int argc, char **argv)
 
 	log_init("paas-router", 0);
 	signal(SIGPIPE, SIG_IGN);
+	R.argv = argv;
+	R.admin_fd = -1;
+	{
+		ssize_t n = readlink("/proc/self/exe", R.exe, sizeof(R.exe) - 1);
+
+		R.exe[n > 0 ? n : 0] = '\0';
+	}
 	parse_args(argc, argv);
+	inherit_fds();
 	if (R.check_only) {
 		struct route_table *t = routes_read(R.routes, 1);
 
@@ -581,7 +695,10 @@ main(int argc, char **argv)
 		if (route_parse_addr(R.admin, &asa) != 0)
 			fatalx("bad --admin '%s'", R.admin);
 		uv_tcp_init(&loop, &R.admin_srv);
-		if (uv_tcp_bind(&R.admin_srv, (struct sockaddr *)&asa, 0) != 0 ||
+		if (R.admin_fd < 0 && (R.admin_fd = listen_fd(&asa)) < 0)
+			fatalx("admin listen %s failed", R.admin);
+		fcntl(R.admin_fd, F_SETFD, FD_CLOEXEC);
+		if (uv_tcp_open(&R.admin_srv, R.admin_fd) != 0 ||
 		    uv_listen((uv_stream_t *)&R.admin_srv, 64, on_admin) != 0)
 			fatalx("admin listen %s failed", R.admin);
 	}
@@ -591,10 +708,20 @@ main(int argc, char **argv)
 	uv_signal_init(&loop, &R.sigint);
 	uv_signal_start(&R.sigterm, on_signal, SIGTERM);
 	uv_signal_start(&R.sigint, on_signal, SIGINT);
+	uv_signal_init(&loop, &R.sigusr2);
+	uv_signal_start(&R.sigusr2, on_upgrade, SIGUSR2);
 	for (i = 0; i < R.nworkers; i++)
 		if (uv_thread_create(&R.wt[i].tid, worker_main, &R.wt[i]) != 0)
 			fatalx("thread create failed");
 	log_info("listening workers=%d addr=%s", R.nworkers, R.listen[0].addr);
+	if (getenv(ENV_PARENT) != NULL) {
+		int old;
+
+		if (parse_int(getenv(ENV_PARENT), 2, INT32_MAX, &old) == 0 &&
+		    old == (int)getppid())
+			kill(old, SIGTERM);
+		unsetenv(ENV_PARENT);
+	}
 	uv_run(&loop, UV_RUN_DEFAULT);
 	for (i = 0; i < R.nworkers; i++)
 		uv_thread_join(&R.wt[i].tid);

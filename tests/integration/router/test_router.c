@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -20,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -1171,6 +1173,79 @@ test_expect_and_pipelining(void **state)
 	close(r.fd);
 }
 
+/* children of ours named paas-router other than pid (an upgrade's) */
+static pid_t
+find_router_child(pid_t not)
+{
+	char		 path[300], buf[512], comm[64];
+	struct dirent	*de;
+	DIR		*d = opendir("/proc");
+	pid_t		 found = -1;
+	FILE		*f;
+	int		 ppid;
+
+	while (d != NULL && found < 0 && (de = readdir(d)) != NULL) {
+		if (atoi(de->d_name) <= 1 || atoi(de->d_name) == not)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
+		if ((f = fopen(path, "r")) == NULL)
+			continue;
+		ppid = 0;
+		if (fgets(buf, sizeof(buf), f) != NULL &&
+		    sscanf(buf, "%*d (%63[^)]) %*c %d", comm, &ppid) == 2 &&
+		    ppid == (int)getpid() && strcmp(comm, "paas-router") == 0)
+			found = atoi(de->d_name);
+		fclose(f);
+	}
+	if (d != NULL)
+		closedir(d);
+	return found;
+}
+
+static void
+test_binary_upgrade(void **state)
+{
+	pid_t	old = router_pid, loader, fresh = -1;
+	int	status, i;
+
+	(void)state;
+	/* orphans of ours (the new router, once the old exits) come to us */
+	assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+	loader = fork();
+	if (loader == 0) {
+		struct msg m;
+		int fails = 0;
+
+		alarm(30);
+		for (i = 0; i < 600; i++) {
+			if (fetch("GET /u HTTP/1.1\r\nHost: hello.test\r\n\r\n",
+			    &m) != 200)
+				fails++;
+			msg_release(&m);
+		}
+		if (fails > 0)
+			fprintf(stderr, "upgrade: %d of 600 failed\n", fails);
+		_exit(fails > 0 ? 1 : 0);
+	}
+	usleep(100000);
+	assert_int_equal(kill(old, SIGUSR2), 0);
+	/* the old router drains and exits 0 once the new one took over */
+	assert_int_equal(waitpid(old, &status, 0), old);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	for (i = 0; i < 100 && fresh < 0; i++) {
+		fresh = find_router_child(old);
+		if (fresh < 0)
+			usleep(10000);
+	}
+	assert_true(fresh > 0);
+	router_pid = fresh;
+	assert_int_equal(waitpid(loader, &status, 0), loader);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	prctl(PR_SET_CHILD_SUBREAPER, 0);
+}
+
 static void
 test_metrics_and_graceful_stop(void **state)
 {
@@ -1279,6 +1354,7 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup(test_websocket_relay, each),
 		cmocka_unit_test_setup(test_expect_and_pipelining, each),
 		cmocka_unit_test_setup(test_backlog_h11, each),
+		cmocka_unit_test_setup(test_binary_upgrade, each),
 		cmocka_unit_test_setup(test_metrics_and_graceful_stop, each),
 	};
 

@@ -364,8 +364,8 @@ test_head_bad_responses(void **state)
 {
 	static const char *bad[] = {
 		"HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
-		"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n"
-		    "Transfer-Encoding: chunked\r\n\r\n",
+		("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n"
+		    "Transfer-Encoding: chunked\r\n\r\n"),
 		"HTTP/1.1 200 OK\r\nX: a\r\n b\r\n\r\n",
 		"HTTP/1.1 200 OK\nContent-Length: 0\n\n",
 		"HTTP/2.0 200 OK\r\n\r\n",
