@@ -137,7 +137,7 @@ PAAS_SRCS := cli/main.c cli/cli.c cli/client.c cli/out.c cli/env.c \
 	     cli/args.c cli/cmd_apps.c cli/cmd_config.c cli/cmd_releases.c \
 	     cli/cmd_domains.c cli/cmd_ps.c cli/cmd_git.c cli/cmd_logs.c \
 	     cli/cmd_keys.c cli/cmd_builds.c \
-	     cli/cmd_dynos.c
+	     cli/cmd_dynos.c cli/cmd_buildpacks.c
 PROGS += paas
 
 $(BIN)/paas: $(call objs_of,$(PAAS_SRCS)) $(LIBPAAS) $(LLHTTP_A)

@@ -874,6 +874,42 @@ fail:
 	reply_perr(c, &err);
 }
 
+/* ---------------------------------------------------------------- buildpacks */
+
+static void
+buildpacks_get(struct api_call *c)
+{
+	struct perr	 err = PERR_INIT;
+	json_t		*list;
+
+	if (app_param(c, &err) != 0 ||
+	    store_buildpacks_get(c->pd->store, c->params[0], &list, &err) != 0) {
+		reply_perr(c, &err);
+		return;
+	}
+	reply_json(c, 200, json_pack("{s:o}", "buildpacks", list));
+}
+
+static void
+buildpacks_put(struct api_call *c)
+{
+	struct perr	 err = PERR_INIT;
+	json_t		*list = NULL;
+
+	if (app_param(c, &err) != 0 ||
+	    model_parse_buildpacks(c->req->body, c->req->bodylen, &list,
+	    &err) != 0 ||
+	    store_buildpacks_set(c->pd->store, c->params[0], list, &err) != 0) {
+		json_decref(list);
+		reply_perr(c, &err);
+		return;
+	}
+	applog_event(c->pd->applog, c->params[0], "api", "Buildpacks set to "
+	    "%zu %s", json_array_size(list), json_array_size(list) == 1 ?
+	    "pack" : "packs");
+	reply_json(c, 200, json_pack("{s:o}", "buildpacks", list));
+}
+
 static int hexval(char);
 
 /* ---------------------------------------------------------------- logs */
@@ -1042,6 +1078,8 @@ static const struct api_route routes[] = {
 	{ "DELETE",	"/apps/{}/dynos",			dynos_restart },
 	{ "DELETE",	"/apps/{}/dynos/{}",			dynos_restart },
 	{ "POST",	"/apps/{}/dynos/{}/actions/stop",	dynos_stop },
+	{ "GET",	"/apps/{}/buildpacks",			buildpacks_get },
+	{ "PUT",	"/apps/{}/buildpacks",			buildpacks_put },
 	{ "POST",	"/apps/{}/builds",			builds_create },
 	{ "GET",	"/apps/{}/builds",			builds_list },
 	{ "GET",	"/apps/{}/builds/{}/output",		builds_output },

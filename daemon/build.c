@@ -441,13 +441,15 @@ parse_request(struct paasd *pd, const struct http_req *req, const char *app,
 
 static int
 spawn_build(struct job *j, const struct app *a, const char *objects,
-    struct perr *err)
+    json_t *packs, struct perr *err)
 {
 	struct paasd	*pd = j->pd;
 	struct proc_opts o;
 	char		 bin[300], repo[400], images[300], cache[400];
-	char		 work[450], env[450], packs[400], uid[16], ref[64];
-	char		*argv[40], *envp[] = { "PATH=/usr/local/bin:/usr/bin:/bin",
+	char		 work[450], env[450], bpdir[400], uid[16], ref[64];
+	size_t		 k;
+	char		*argv[40 + 2 * 16], *envp[] = {
+	    "PATH=/usr/local/bin:/usr/bin:/bin",
 	    "LANG=C.UTF-8", NULL };
 	int		 i = 0, rc;
 
@@ -459,7 +461,7 @@ spawn_build(struct job *j, const struct app *a, const char *objects,
 	snprintf(env, sizeof(env), "%s/env", j->dir);
 	snprintf(uid, sizeof(uid), "%d", a->uid);
 	snprintf(ref, sizeof(ref), "%s-b%.8s", j->app, j->id);
-	build_buildpacks_dir(pd->bin_dir, packs, sizeof(packs));
+	build_buildpacks_dir(pd->bin_dir, bpdir, sizeof(bpdir));
 	if ((rc = mkdir_p1(cache, 0700, err)) != 0)
 		return rc;
 	argv[i++] = bin;
@@ -482,13 +484,17 @@ spawn_build(struct job *j, const struct app *a, const char *objects,
 	argv[i++] = "--env-dir";
 	argv[i++] = env;
 	argv[i++] = "--buildpacks-dir";
-	argv[i++] = packs;
+	argv[i++] = bpdir;
 	argv[i++] = "--uid";
 	argv[i++] = uid;
 	argv[i++] = "--gid";
 	argv[i++] = uid;
 	argv[i++] = "--ref";
 	argv[i++] = ref;
+	for (k = 0; k < json_array_size(packs) && k < 16; k++) {
+		argv[i++] = "--buildpack";
+		argv[i++] = (char *)json_string_value(json_array_get(packs, k));
+	}
 	argv[i] = NULL;
 	memset(&o, 0, sizeof(o));
 	o.argv = argv;
@@ -510,7 +516,7 @@ build_start(struct paasd *pd, const struct http_req *req, const char *app,
 	struct store_build	 b;
 	struct app		 a;
 	struct job		*j = NULL;
-	json_t			*config = NULL;
+	json_t			*config = NULL, *packs = NULL;
 	char			 commit[41], objects[400], path[500];
 	int			 rc;
 
@@ -530,6 +536,7 @@ build_start(struct paasd *pd, const struct http_req *req, const char *app,
 		return 0;
 	}
 	if ((rc = store_config_get(pd->store, app, &config, err)) != 0 ||
+	    (rc = store_buildpacks_get(pd->store, app, &packs, err)) != 0 ||
 	    (rc = store_build_add(pd->store, app, commit, &b, err)) != 0)
 		goto out;
 	j = calloc(1, sizeof(*j));
@@ -558,7 +565,7 @@ build_start(struct paasd *pd, const struct http_req *req, const char *app,
 	    O_NOFOLLOW, 0600);
 	snprintf(path, sizeof(path), "%s/env", j->dir);
 	if ((rc = write_env(path, config, err)) != 0 ||
-	    (rc = spawn_build(j, &a, objects, err)) != 0)
+	    (rc = spawn_build(j, &a, objects, packs, err)) != 0)
 		goto fail;
 	j->next = jobs;
 	jobs = j;
@@ -566,6 +573,7 @@ build_start(struct paasd *pd, const struct http_req *req, const char *app,
 	    on_client_gone, j);
 	log_info("app=%s build=%s commit=%.12s started", app, b.id, commit);
 	json_decref(config);
+	json_decref(packs);
 	return 0;
 fail:
 	rm_env(j);
@@ -577,6 +585,7 @@ fail:
 	free(j);
 out:
 	json_decref(config);
+	json_decref(packs);
 	return rc;
 }
 

@@ -351,3 +351,70 @@ model_parse_rollback(const char *body, size_t len, long long *version,
 	json_decref(o);
 	return rc;
 }
+
+int
+model_buildpack_valid(const char *spec, struct perr *err)
+{
+	static const char *const schemes[] = { "https://", "http://",
+	    "git://", "ssh://", "file://" };
+	size_t	len = strlen(spec), i;
+
+	if (len == 0 || len > 512)
+		goto bad;
+	for (i = 0; i < len; i++)
+		if ((unsigned char)spec[i] <= ' ' || spec[i] == 0x7f ||
+		    spec[i] == '\'' || spec[i] == '"' || spec[i] == '\\')
+			goto bad;
+	if (spec[0] == '/') {
+		if (strstr(spec, "/../") || strcmp(spec + len - 3, "/..") == 0)
+			goto bad;
+		return 0;
+	}
+	for (i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++)
+		if (strncmp(spec, schemes[i], strlen(schemes[i])) == 0 &&
+		    len > strlen(schemes[i]))
+			return 0;
+	if (strspn(spec, "abcdefghijklmnopqrstuvwxyz0123456789-_/") == len &&
+	    spec[0] != '/')
+		return 0;
+bad:
+	return perr_set(err, -EINVAL, "invalid buildpack '%.80s': use a "
+	    "built-in name (nodejs, heroku/python, ...), an absolute path or "
+	    "a git URL (https://..., optionally #ref)", spec);
+}
+
+int
+model_parse_buildpacks(const char *body, size_t len, json_t **out,
+    struct perr *err)
+{
+	json_error_t	 je;
+	json_t		*o, *arr, *v;
+	size_t		 i;
+	int		 rc;
+
+	if ((rc = load_object(body, len, &o, err)) != 0)
+		return rc;
+	if (json_unpack_ex(o, &je, JSON_STRICT, "{s:o}", "buildpacks",
+	    &arr) != 0) {
+		rc = unpack_fail(&je, err);
+		goto out;
+	}
+	if (!json_is_array(arr) || json_array_size(arr) > MODEL_BUILDPACKS_MAX) {
+		rc = perr_set(err, -EBADMSG, "buildpacks must be an array of at "
+		    "most %d strings", MODEL_BUILDPACKS_MAX);
+		goto out;
+	}
+	json_array_foreach(arr, i, v) {
+		if (!json_is_string(v)) {
+			rc = perr_set(err, -EBADMSG, "buildpacks[%zu] must be a "
+			    "string", i);
+			goto out;
+		}
+		if ((rc = model_buildpack_valid(json_string_value(v), err)) != 0)
+			goto out;
+	}
+	*out = json_incref(arr);
+out:
+	json_decref(o);
+	return rc;
+}

@@ -48,6 +48,15 @@ int	model_parse_domain(const char *body, size_t len, char *host,
 /* {"rollback": 3} or {"rollback": "v3"} */
 int	model_parse_rollback(const char *body, size_t len, long long *version,
 	    struct perr *);
+/*
+ * {"buildpacks": ["nodejs", "https://host/x.git#v1", "/opt/pack"]}: at
+ * most 16 specs, each a built-in name, an absolute path or a git URL.
+ */
+#define MODEL_BUILDPACKS_MAX	16
+int	model_parse_buildpacks(const char *body, size_t len, json_t **list,
+	    struct perr *);
+/* model_buildpack_valid() is the check for one spec. */
+int	model_buildpack_valid(const char *spec, struct perr *);
 /* "v3" or "3" -> 3 */
 int	model_parse_version(const char *s, long long *version, struct perr *);
 

@@ -80,6 +80,8 @@ const char *const store_migrations[] = {
 	"  created_at TEXT NOT NULL,"
 	"  updated_at TEXT NOT NULL);"
 	"CREATE INDEX builds_app ON builds(app_id, created_at);",
+	/* 5 -> 6: the buildpacks an app asks for (buildpacks:set/add) */
+	"ALTER TABLE apps ADD COLUMN buildpacks TEXT NOT NULL DEFAULT '[]';",
 };
 const int store_schema_latest =
     (int)(sizeof(store_migrations) / sizeof(store_migrations[0]));
@@ -1530,4 +1532,53 @@ store_release_target(struct store *st, const char *app, struct release *r,
 		rc = db_fail(st, err, "read target release");
 	sqlite3_finalize(q);
 	return rc;
+}
+
+/* ---------------------------------------------------------------- buildpacks */
+
+int
+store_buildpacks_get(struct store *st, const char *app, json_t **out,
+    struct perr *err)
+{
+	sqlite3_stmt	*q;
+	json_t		*v = NULL;
+	int		 step;
+
+	q = prep(st, "SELECT buildpacks FROM apps WHERE name = ?", 1, app);
+	if (q == NULL)
+		return db_fail(st, err, "read buildpacks");
+	step = sqlite3_step(q);
+	if (step == SQLITE_ROW)
+		v = json_loads((const char *)sqlite3_column_text(q, 0), 0, NULL);
+	sqlite3_finalize(q);
+	if (step == SQLITE_DONE)
+		return perr_set(err, -ENOENT, "app '%s' not found", app);
+	if (step != SQLITE_ROW)
+		return db_fail(st, err, "read buildpacks");
+	*out = json_is_array(v) ? v : json_array();
+	if (!json_is_array(v))
+		json_decref(v);
+	return 0;
+}
+
+int
+store_buildpacks_set(struct store *st, const char *app, json_t *list,
+    struct perr *err)
+{
+	struct app	 a;
+	char		*text;
+	int		 rc;
+
+	if ((rc = tx_begin(st, err)) != 0)
+		return rc;
+	text = json_dumps(list, JSON_COMPACT);
+	rc = app_lookup(st, app, &a, err);
+	if (rc == 0)
+		rc = step_done(st, prep(st, "UPDATE apps SET buildpacks = ? "
+		    "WHERE id = ?", 2, text ? text : "[]", a.id),
+		    "write buildpacks", err);
+	if (rc == 0)
+		rc = app_touch(st, a.id, err);
+	free(text);
+	return tx_end(st, rc, err);
 }

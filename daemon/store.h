@@ -199,6 +199,12 @@ int	store_release_set_status(struct store *, const char *app,
 	    long long version, const char *status, struct perr *);
 int	store_release_fail_pending(struct store *, struct perr *);
 
+/* The app's buildpack list (strings, in order; empty: detect). */
+int	store_buildpacks_get(struct store *, const char *app, json_t **,
+	    struct perr *);
+int	store_buildpacks_set(struct store *, const char *app, json_t *list,
+	    struct perr *);
+
 /* store_now() writes the current UTC time in our format. */
 void	store_now(char out[STORE_TIME_LEN + 1]);
 /* store_uuid() writes a random version 4 UUID. */

@@ -36,7 +36,8 @@ setup(void **state)
 		return -1;
 	harness_bin("paas", f->paas, sizeof(f->paas));
 	snprintf(f->work, sizeof(f->work), "%s/work", f->d.data);
-	if (mkdir(f->work, 0700) != 0)
+	/* 0755: a buildpack here is cloned or read as the app's user */
+	if (mkdir(f->work, 0755) != 0 || chmod(f->work, 0755) != 0)
 		return -1;
 	buf_init(&f->out);
 	buf_init(&f->err);
@@ -74,16 +75,21 @@ sh(struct fixture *f, const char *fmt, ...)
 	    "PAAS_TOKEN=%s GIT_TERMINAL_PROMPT=0\n"
 	    "paas() { %s \"$@\"; }\n"
 	    "commit() { git add -A && git -c user.email=t@t -c user.name=t "
-	    "commit -qm \"$1\"; }\n", f->work, f->d.api_port, f->d.token,
-	    f->paas);
+	    "commit -qm \"$1\"; }\nset -x\n", f->work, f->d.api_port,
+	    f->d.token, f->paas);
 	va_start(ap, fmt);
 	buf_vaddf(&script, fmt, ap);
 	va_end(ap);
 	argv[2] = script.p;
 	rc = harness_run(argv, NULL, NULL, &f->out, &f->err);
-	if (rc != 0)
-		print_message("script failed (%d):\n%s\n--- stdout:\n%s--- "
-		    "stderr:\n%s", rc, script.p, f->out.p, f->err.p);
+	if (rc != 0) {
+		fprintf(stderr, "script failed (%d):\n", rc);
+		fputs(script.p, stderr);
+		fputs("\n--- stdout:\n", stderr);
+		fputs(f->out.p, stderr);
+		fputs("--- stderr:\n", stderr);
+		fputs(f->err.p, stderr);
+	}
 	buf_release(&script);
 	return rc;
 }
@@ -206,6 +212,75 @@ test_concurrent_pushes(void **state)
 	    f->d.api_port), 0);
 }
 
+/*
+ * A buildpack written to the letter of Heroku's classic API, used by
+ * local path and by git URL (#ref), then chained with a second one:
+ * everything it declares takes effect.
+ */
+static void
+test_third_party_buildpacks(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(sh(f,
+	    "mk_pack() { mkdir -p $1/bin; cd $1\n"
+	    "cat > bin/detect <<'EOS'\n#!/bin/sh\necho Mine\nEOS\n"
+	    "cat > bin/compile <<'EOS'\n#!/bin/sh\nset -e\n"
+	    "build=$1 cache=$2 env=$3\n"
+	    "n=$(cat $cache/count 2>/dev/null || echo 0); n=$((n + 1))\n"
+	    "echo $n > $cache/count\necho \"-----> Mine compile, cache=$n\"\n"
+	    "cat $env/GREETING > $build/greeting.txt\n"
+	    "echo 'export FROM_EXPORT=exported' > $(dirname $0)/../export\nEOS\n"
+	    "cat > bin/release <<'EOS'\n#!/bin/sh\ncat <<'YAML'\n---\n"
+	    "config_vars:\n  FROM_PACK: 'yes'\ndefault_process_types:\n"
+	    "  web: python3 -m http.server $PORT\nYAML\nEOS\n"
+	    "chmod +x bin/*; cd - >/dev/null; }\n"
+	    "mk_pack $PWD/mypack\n"
+	    "mkdir -p second/bin && cd second\n"
+	    "printf '#!/bin/sh\\necho Second\\n' > bin/detect\n"
+	    "printf '#!/bin/sh\\necho \"-----> second saw $FROM_EXPORT\"\\n' "
+	    "> bin/compile\n"
+	    "printf '#!/bin/sh\\necho \"--- {}\"\\n' > bin/release\n"
+	    "chmod +x bin/*; cd ..\n"
+	    "chmod -R a+rX mypack second\n"
+	    "paas apps:create third >/dev/null 2>&1\n"
+	    "paas buildpacks:set $PWD/mypack -a third >/dev/null 2>&1\n"
+	    "paas buildpacks -a third | grep -q mypack\n"
+	    "paas config:set GREETING=hey -a third >/dev/null 2>&1\n"
+	    "git init -q -b main third && cd third && echo x > README && "
+	    "commit one\n"
+	    "url=http://paas:$PAAS_TOKEN@127.0.0.1:%d/third.git\n"
+	    "git push $url main > ../tp1 2>&1\n"
+	    "grep -q 'Mine compile, cache=1' ../tp1\n"
+	    "paas config:get FROM_PACK -a third | grep -qx yes\n"
+	    "paas releases:info -a third | grep -q 'web: python3 -m http.server'\n"
+	    "a=$(paas ps -a third --json | sed -n "
+	    "'s/.*\"address\": \"\\(127[0-9.:]*\\)\".*/\\1/p')\n"
+	    "curl -sf http://$a/greeting.txt | grep -qx hey\n"
+	    /* the same pack from a git URL pinned by #ref; the cache is kept */
+	    "cd .. && (cd mypack && git init -q -b main && git add -A && "
+	    "commit pack && git tag v1) && chmod -R a+rX mypack\n"
+	    "paas buildpacks:set file://$PWD/mypack#v1 -a third >/dev/null 2>&1\n"
+	    "cd third && echo y >> README && commit two\n"
+	    "git push $url main > ../tp2 2>&1 || { cat ../tp2 >&2; false; }\n"
+	    "grep -q 'Mine compile, cache=2' ../tp2\n"
+	    /* multi-buildpack: the second pack sees the first one's export */
+	    "paas buildpacks:add $(cd .. && pwd)/second -a third >/dev/null 2>&1\n"
+	    "echo z >> README && commit three\n"
+	    "git push $url main > ../tp3 2>&1 || { cat ../tp3 >&2; false; }\n"
+	    "grep -q 'second saw exported' ../tp3\n"
+	    /* an unreachable pack: a clear error, the push is rejected */
+	    "paas buildpacks:set https://127.0.0.1:1/nope.git -a third "
+	    ">/dev/null 2>&1\n"
+	    "echo w >> README && commit four\n"
+	    "! git push $url main > ../tp4 2>&1\n"
+	    "grep -q 'could not be fetched' ../tp4\n"
+	    "! paas buildpacks:set 'bad pack' -a third 2>/dev/null\n"
+	    "paas buildpacks:clear -a third >/dev/null 2>&1\n"
+	    "paas buildpacks -a third | grep -q 'no buildpack set'\n",
+	    f->d.api_port), 0);
+}
+
 int
 main(void)
 {
@@ -214,6 +289,7 @@ main(void)
 		T(test_push_deploys_and_bad_pushes_change_nothing),
 		T(test_rollback_keeps_the_image),
 		T(test_concurrent_pushes),
+		T(test_third_party_buildpacks),
 	};
 
 	harness_alarm(300);

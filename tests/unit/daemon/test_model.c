@@ -201,6 +201,39 @@ test_struct_to_json(void **state)
 	release_release(&r);
 }
 
+static void
+test_buildpacks_parsing(void **state)
+{
+	static const char *const good[] = { "nodejs", "heroku/python",
+	    "/opt/packs/mine", "https://github.com/x/y.git#v1",
+	    "file:///srv/pack.git", "git://h/p.git" };
+	static const char *const bad[] = { "", "a b", "ftp://x", "../x",
+	    "/opt/../etc", "Node", "https://", "x'y", "a\nb" };
+	struct perr	 err = PERR_INIT;
+	json_t		*l = NULL;
+	size_t		 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		if (model_buildpack_valid(good[i], &err) != 0)
+			fail_msg("refused %s: %s", good[i], err.msg);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (model_buildpack_valid(bad[i], &err) != -EINVAL)
+			fail_msg("accepted %s", bad[i]);
+	assert_int_equal(model_parse_buildpacks(S("{\"buildpacks\":"
+	    "[\"nodejs\",\"/opt/x\"]}"), &l, &err), 0);
+	assert_int_equal(json_array_size(l), 2);
+	json_decref(l);
+	assert_int_equal(model_parse_buildpacks(S("{\"buildpacks\":[1]}"),
+	    &l, &err), -EBADMSG);
+	assert_int_equal(model_parse_buildpacks(S("{\"buildpacks\":\"x\"}"),
+	    &l, &err), -EBADMSG);
+	assert_int_equal(model_parse_buildpacks(S("{\"packs\":[]}"), &l,
+	    &err), -EBADMSG);
+	assert_int_equal(model_parse_buildpacks(S("{\"buildpacks\":"
+	    "[\"a b\"]}"), &l, &err), -EINVAL);
+}
+
 int
 main(void)
 {
@@ -210,6 +243,7 @@ main(void)
 		cmocka_unit_test(test_formation_parsing),
 		cmocka_unit_test(test_domain_and_version_parsing),
 		cmocka_unit_test(test_struct_to_json),
+		cmocka_unit_test(test_buildpacks_parsing),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
