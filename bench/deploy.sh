@@ -32,6 +32,8 @@ mkdir -p "$D/cgi/cgi-bin" "$D/bare"
 cat > "$D/cgi/cgi-bin/git" <<CGI
 #!/bin/sh
 export GIT_PROJECT_ROOT=$D/bare GIT_HTTP_EXPORT_ALL=1 REMOTE_USER=bench
+export GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=safe.directory GIT_CONFIG_VALUE_0='*'
+export HOME=/tmp
 exec git http-backend
 CGI
 chmod +x "$D/cgi/cgi-bin/git"
@@ -65,11 +67,13 @@ bench() { # $1 kind
 	make_app "$kind" "$D/src-$kind"
 	git init -q --bare "$D/bare/$kind.git"
 	git -C "$D/bare/$kind.git" config http.receivepack true
+	# python's CGI server runs scripts as nobody when started as root
+	chmod 755 "$D" && chmod -R a+rwX "$D/bare" "$D/cgi"
 	for i in $(seq "$RUNS"); do
 		(cd "$D/src-$kind" && echo "$i" > run.txt && git add -A &&
 		    git -c user.email=b@b -c user.name=b commit -qm "run $i")
 		t0=$(now)
-		(cd "$D/src-$kind" && git push -q -f "http://127.0.0.1:$CGI/cgi-bin/git/$kind.git" main 2>/dev/null)
+		(cd "$D/src-$kind" && git push -q -f "http://127.0.0.1:$CGI/cgi-bin/git/$kind.git" main)
 		t1=$(now)
 		floor=$(ms "$t0" "$t1")
 		t0=$(now)
