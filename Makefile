@@ -410,10 +410,41 @@ test: deps
 	    "integration: $$([ $$i = 0 ] && echo ok || echo FAILED)"; \
 	[ $$u = 0 ] && [ $$i = 0 ]
 
+# make run: the platform in the foreground (Ctrl-C stops it and its apps).
+# On an empty data dir it deploys examples/static as the app "hello" with
+# a real git push and prints its URL; RUN_DEMO=0 skips that.
+RUN_DEMO	?= 1
+RUN_API_URL	= http://$(patsubst tcp:%,%,$(RUN_API))
 run: deps
 	@$(MAKE) --no-print-directory all
-	exec $(BIN)/paasd --data-dir $(RUN_DATA) --api $(RUN_API) \
-	    --http-port $(RUN_HTTP_PORT) --domain $(RUN_DOMAIN)
+	@set -u; bin=$(CURDIR)/$(BIN); \
+	$$bin/paasd --data-dir $(RUN_DATA) --api $(RUN_API) \
+	    --http-port $(RUN_HTTP_PORT) --domain $(RUN_DOMAIN) & pid=$$!; \
+	trap 'kill -TERM $$pid 2>/dev/null; wait $$pid; exit 0' INT TERM; \
+	for i in $$(seq 100); do [ -S $(RUN_DATA)/paasd.sock ] && break; \
+	    sleep 0.1; done; \
+	export PAAS_API=unix:$(RUN_DATA)/paasd.sock; \
+	if [ "$(RUN_DEMO)" != 0 ] && [ -z "$$($$bin/paas apps --json | \
+	    grep '"name"')" ]; then \
+		echo "paas: deploying examples/static as 'hello' (RUN_DEMO=0 skips)"; \
+		src=$$(mktemp -d) && cp -r examples/static/. $$src && \
+		(cd $$src && git init -q -b main && git add -A && \
+		 git -c user.email=demo@paas -c user.name=paas commit -qm demo && \
+		 $$bin/paas apps:create hello >/dev/null && \
+		 git push -q $(RUN_API_URL:http://%=http://paas:$$(cat $(RUN_DATA)/admin-token)@%)/hello.git main) \
+		 || echo "paas: the demo deploy failed; see the lines above"; \
+		rm -rf $$src; \
+	fi; \
+	port=$(RUN_HTTP_PORT); [ $$port = 80 ] && port= || port=:$$port; \
+	echo; echo "paas is running: data in $(RUN_DATA), API $(RUN_API)"; \
+	if $$bin/paas apps --json | grep -q '"hello"'; then \
+	    echo "  curl http://hello.$(RUN_DOMAIN)$$port/"; fi; \
+	echo "Next, in another terminal (as root):"; \
+	echo "  export PATH=$$bin:\$$PATH"; \
+	echo "  paas apps:create myapp && cd /path/to/myapp && paas git:remote -a myapp && git push paas main"; \
+	echo "  paas ps:scale web=2 -a myapp; paas logs -t -a myapp"; \
+	echo "Ctrl-C stops the platform and its apps."; \
+	wait $$pid
 
 clean:
 	rm -rf build bin build-san
