@@ -104,14 +104,23 @@ bad:
 	return NULL;
 }
 
+/* In a source tree the packs sit beside bin/ (or build-san/bin/). */
 void
 build_buildpacks_dir(const char *bin_dir, char *out, size_t outlen)
 {
-	struct stat sb;
+	static const char *const up[] = { "/../buildpacks",
+	    "/../../buildpacks" };
+	struct stat	sb;
+	size_t		i;
 
-	snprintf(out, outlen, "%s/../buildpacks", bin_dir);
-	if (stat(out, &sb) == 0 && S_ISDIR(sb.st_mode))
-		return;
+	char		probe[600];
+
+	for (i = 0; i < sizeof(up) / sizeof(up[0]); i++) {
+		snprintf(out, outlen, "%s%s", bin_dir, up[i]);
+		snprintf(probe, sizeof(probe), "%s/procfile/bin/detect", out);
+		if (stat(probe, &sb) == 0 && S_ISREG(sb.st_mode))
+			return;
+	}
 	snprintf(out, outlen, "%s", BUILD_SYSTEM_PACKS);
 }
 
