@@ -44,6 +44,7 @@ struct dyno {
 	int			 port;		/* web: $PORT, else 0 */
 	pid_t			 shim_pid;
 	int			 pidfd;		/* the shim's, -1 until known */
+	int			 pid_polled;	/* no pidfd: kill(pid, 0) */
 	pid_t			 app_pid;
 	char			 started_at[48];
 	struct proc		*spawn;		/* foreground paas-shim */
@@ -52,6 +53,8 @@ struct dyno {
 	uint64_t		 drain_at;	/* STOPPING: stop the shim at */
 	uint64_t		 boot_deadline;
 	int			 boot_failed;
+	int			 oneoff;	/* release phase: not planned */
+	int			 exit_status;	/* at exit, from state.json */
 	struct dyno		*next;
 };
 
@@ -61,9 +64,17 @@ struct unpack {
 	struct unpack	*next;
 };
 
+enum phase {
+	PHASE_NONE,		/* no release type, or it succeeded */
+	PHASE_WAITING,		/* to be started */
+	PHASE_RUNNING,		/* the release.1 one-off runs */
+};
+
 struct await {
 	char		 app[32];
 	long long	 version;
+	enum phase	 phase;
+	uint64_t	 phase_dyno;	/* id of the release.1 dyno */
 	dyno_release_cb	*cb;
 	void		*arg;
 	uint64_t	 deadline;
@@ -445,13 +456,16 @@ shim_watch(struct dyno *d)
 	fclose(f);
 	d->shim_pid = pid;
 	d->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	/* no pidfds (old kernel, valgrind): watch the pid itself */
+	if (d->pidfd < 0 && errno == ENOSYS && kill(pid, 0) == 0)
+		d->pid_polled = 1;
 	st = load_json(d->dir, "state.json");
 	d->app_pid = (pid_t)json_integer_value(json_object_get(st, "app_pid"));
 	snprintf(d->started_at, sizeof(d->started_at), "%s",
 	    json_string_value(json_object_get(st, "started_at")) ?
 	    json_string_value(json_object_get(st, "started_at")) : "");
 	json_decref(st);
-	return d->pidfd >= 0 ? 0 : -errno;
+	return d->pidfd >= 0 || d->pid_polled ? 0 : -ESRCH;
 }
 
 static void
@@ -685,6 +699,8 @@ on_exited(struct dyno *d)
 	json_t		*st = load_json(d->dir, "state.json");
 	const char	*state = json_string_value(json_object_get(st, "state"));
 
+	d->exit_status = state != NULL && strcmp(state, "exited") == 0 ?
+	    (int)json_integer_value(json_object_get(st, "exit_status")) : 137;
 	if (state == NULL || strcmp(state, "exited") != 0) {
 		struct cgroup	cg;
 		int		fd = open("/sys/fs/cgroup", O_RDONLY |
@@ -700,12 +716,22 @@ on_exited(struct dyno *d)
 			close(fd);
 	}
 	json_decref(st);
-	close(d->pidfd);
+	if (d->pidfd >= 0)
+		close(d->pidfd);
 	d->pidfd = -1;
+	d->pid_polled = 0;
 	d->shim_pid = 0;
 	d->app_pid = 0;
 	if (d->s.state == SUPER_STOPPING) {
 		set_state(d, SUPER_DOWN);
+		return;
+	}
+	if (d->oneoff) {
+		/* a one-off that ends has done its job: the await reads it */
+		event(d, "State changed from %s to %s",
+		    super_state_name(d->s.state), "complete");
+		d->s.state = SUPER_CRASHED;
+		dirty = 1;
 		return;
 	}
 	d->s.crashes++;
@@ -732,6 +758,18 @@ want_add(struct wantset *ws, const struct super_want *w)
 	ws->w[ws->n++] = *w;
 }
 
+static int
+in_release_phase(const char *app, long long version)
+{
+	struct await *w;
+
+	for (w = awaits; w; w = w->next)
+		if (strcmp(w->app, app) == 0 && w->version == version &&
+		    w->phase != PHASE_NONE)
+			return 1;
+	return 0;
+}
+
 static void
 wants_of_app(const struct app *a, struct wantset *ws)
 {
@@ -741,6 +779,13 @@ wants_of_app(const struct app *a, struct wantset *ws)
 
 	if (store_release_target(pd->store, a->name, &rel, NULL) != 0)
 		return;
+	/* nothing of a release goes live before its release phase passed */
+	if (strcmp(rel.status, "pending") == 0 &&
+	    in_release_phase(a->name, rel.version)) {
+		release_release(&rel);
+		if (store_release_get(pd->store, a->name, 0, &rel, NULL) != 0)
+			return;
+	}
 	if (rel.image != NULL &&
 	    store_formation_list(pd->store, a->name, &f, &n, NULL) == 0) {
 		for (i = 0; i < n; i++) {
@@ -807,17 +852,84 @@ release_has_web(const char *app, long long version)
 	return has;
 }
 
+/*
+ * The release phase: the release type runs once, as release.1, before
+ * anything of the release goes live. 1 while it runs, 0 when it passed
+ * (or there is none), -1 when it failed (why says how).
+ */
+static int
+release_phase(struct await *w, char *why, size_t whylen)
+{
+	struct super_action	 a;
+	struct dyno		*d;
+	int			 status;
+
+	if (w->phase == PHASE_NONE)
+		return 0;
+	if (w->phase == PHASE_WAITING) {
+		memset(&a, 0, sizeof(a));
+		a.kind = SUPER_START;
+		snprintf(a.app, sizeof(a.app), "%s", w->app);
+		snprintf(a.type, sizeof(a.type), "release");
+		snprintf(a.size, sizeof(a.size), "basic");
+		a.index = 1;
+		a.release = w->version;
+		d = dynos;
+		act_start(&a);
+		if (dynos == d)
+			return 1;	/* the slug is being unpacked */
+		dynos->oneoff = 1;
+		w->phase_dyno = dynos->s.id;
+		w->phase = PHASE_RUNNING;
+		applog_event(pd->applog, w->app, "release.1", "Release phase "
+		    "of v%lld started", w->version);
+		return 1;
+	}
+	if ((d = dyno_by_id(w->phase_dyno)) == NULL) {
+		snprintf(why, whylen, "the release phase did not run");
+		return -1;
+	}
+	if (d->s.state != SUPER_CRASHED && d->s.state != SUPER_DOWN)
+		return 1;
+	status = d->s.state == SUPER_DOWN ? -1 : d->exit_status;
+	act_forget(d);
+	w->phase_dyno = 0;
+	if (status != 0) {
+		snprintf(why, whylen, "the release phase (release.1) exited "
+		    "with status %d; see paas logs --dyno release.1", status);
+		return -1;
+	}
+	w->phase = PHASE_NONE;
+	applog_event(pd->applog, w->app, "release.1", "Release phase of "
+	    "v%lld succeeded", w->version);
+	dirty = 1;
+	return 1;
+}
+
 /* Deploys waiting for their release: done, failed, or still booting. */
 static void
 check_awaits(void)
 {
 	struct await	*w, *next, **pp = &awaits;
+	struct dyno	*d;
 	char		 why[200];
-	int		 up, failed, want, ok = -1;
+	int		 up, failed, want, ok = -1, ph;
 
 	for (w = awaits; w; w = next) {
 		next = w->next;
 		why[0] = '\0';
+		ph = release_phase(w, why, sizeof(why));
+		if (ph == 1 && now_ms() <= w->deadline) {
+			pp = &w->next;
+			continue;
+		}
+		if (ph != 0) {
+			if (ph == 1)
+				snprintf(why, sizeof(why), "the release phase "
+				    "did not finish in time");
+			ok = 0;
+			goto done;
+		}
 		want = await_count(w, &up, &failed, why, sizeof(why));
 		if (!release_has_web(w->app, w->version))
 			want = 0;
@@ -832,6 +944,11 @@ check_awaits(void)
 		} else {
 			pp = &w->next;
 			continue;
+		}
+done:
+		if (w->phase_dyno && (d = dyno_by_id(w->phase_dyno)) != NULL) {
+			d->oneoff = 0;		/* the plan stops and forgets it */
+			d->stale = 1;
 		}
 		*pp = next;
 		(void)store_release_set_status(pd->store, w->app, w->version,
@@ -866,6 +983,8 @@ plan(void)
 		abort();
 	ni = 0;
 	for (d = dynos; d; d = d->next) {
+		if (d->oneoff)
+			continue;	/* the release phase is the await's */
 		in[ni] = d->s;
 		if (d->stale)
 			in[ni].release = -1;	/* not current: replace */
@@ -889,7 +1008,9 @@ plan(void)
 	/* a stopped instance whose shim is gone is forgotten */
 	for (d = dynos; d; d = next) {
 		next = d->next;
-		if (d->s.state == SUPER_DOWN && d->pidfd < 0 && !d->spawn)
+		if (d->s.state == SUPER_DOWN && d->pidfd < 0 &&
+		    !d->pid_polled && !d->spawn &&
+		    (!d->oneoff || shutting_down))
 			act_forget(d);
 	}
 	last_plan = now_ms();
@@ -936,7 +1057,8 @@ watch(struct dyno *d, uint64_t now)
 {
 	struct pollfd p = { d->pidfd, POLLIN, 0 };
 
-	if (d->pidfd >= 0 && poll(&p, 1, 0) > 0) {
+	if ((d->pidfd >= 0 && poll(&p, 1, 0) > 0) ||
+	    (d->pid_polled && kill(d->shim_pid, 0) != 0 && errno == ESRCH)) {
 		on_exited(d);
 		return;
 	}
@@ -962,10 +1084,11 @@ watch(struct dyno *d, uint64_t now)
 	if (d->s.state == SUPER_STOPPING && !d->stop_sent &&
 	    now >= d->drain_at) {
 		d->stop_sent = 1;
-		if (d->pidfd >= 0 && shim_command(d, "stop\n", NULL, 0) != 0)
+		if ((d->pidfd >= 0 || d->pid_polled) &&
+		    shim_command(d, "stop\n", NULL, 0) != 0)
 			log_warnx("app=%s instance=%s stop: no shim", d->s.app,
 			    d->iid);
-		if (d->pidfd < 0 && !d->spawn)
+		if (d->pidfd < 0 && !d->pid_polled && !d->spawn)
 			set_state(d, SUPER_DOWN);
 	}
 }
@@ -1233,6 +1356,16 @@ dyno_await(const char *app, long long version, dyno_release_cb *cb,
 	w->cb = cb;
 	w->arg = arg;
 	w->deadline = now_ms() + DYNO_AWAIT_MS;
+	{
+		struct release rel;
+
+		if (store_release_get(pd->store, app, version, &rel,
+		    NULL) == 0) {
+			if (json_object_get(rel.process_types, "release"))
+				w->phase = PHASE_WAITING;
+			release_release(&rel);
+		}
+	}
 	w->next = awaits;
 	awaits = w;
 	dirty = 1;

@@ -281,6 +281,34 @@ test_third_party_buildpacks(void **state)
 	    f->d.api_port), 0);
 }
 
+/* The release type runs once before a release goes live; failing, it
+ * rejects the push and the running release stays. */
+static void
+test_release_phase(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(sh(f,
+	    "paas apps:create phased >/dev/null 2>&1\n"
+	    "cp -r %s/examples/multi phased && cd phased\n"
+	    "git init -q -b main && commit one\n"
+	    "url=http://paas:$PAAS_TOKEN@127.0.0.1:%d/phased.git\n"
+	    "git push $url main > ../rp1 2>&1 || { cat ../rp1 >&2; false; }\n"
+	    "paas logs -n 200 -a phased | grep -q "
+	    "'app\\[release.1\\]: multi: release phase ran'\n"
+	    "paas logs -n 200 -a phased | grep -q 'Release phase of v2 "
+	    "succeeded'\n"
+	    "paas releases -a phased | grep -q 'Current: v2'\n"
+	    "printf 'web: python3 web.py\\nrelease: echo failing; exit 4\\n' "
+	    "> Procfile && commit two\n"
+	    "! git push $url main > ../rp2 2>&1\n"
+	    "grep -q 'release phase (release.1) exited with status 4' ../rp2\n"
+	    "paas releases -a phased | grep -q 'Current: v2'\n"
+	    "paas releases -a phased | grep -q 'v3.*failed'\n"
+	    "paas ps -a phased | grep -q 'web.1: up .* (v2)'\n",
+	    getenv("PAAS_SRC") ? getenv("PAAS_SRC") : ".", f->d.api_port), 0);
+}
+
 int
 main(void)
 {
@@ -290,6 +318,7 @@ main(void)
 		T(test_rollback_keeps_the_image),
 		T(test_concurrent_pushes),
 		T(test_third_party_buildpacks),
+		T(test_release_phase),
 	};
 
 	harness_alarm(300);
