@@ -123,7 +123,7 @@ $(addprefix $(B)/,$(UNIT_DAEMON)): $(B)/%: $(B)/%.o \
 
 ITEST_DAEMON := tests/integration/daemon/test_api \
 		tests/integration/cli/test_cli tests/integration/cli/test_deploy \
-		tests/integration/cli/test_dynos
+		tests/integration/cli/test_dynos tests/integration/cli/test_examples
 INTEGRATION += $(ITEST_DAEMON)
 $(addprefix $(B)/,$(ITEST_DAEMON)): $(B)/%: $(B)/%.o \
 	    $(B)/tests/integration/harness.o $(LIBPAAS) $(LLHTTP_A)

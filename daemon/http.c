@@ -635,8 +635,10 @@ on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
 		return;
 	}
 	uv_read_stop(s);
+	/* the API answers an oversized body 400, like any bad body */
 	if (c->err_status == 413)
-		conn_send_error(c, 413, "bad_request", "request body too large");
+		conn_send_error(c, 400, "bad_request", "request body too large "
+		    "(at most 256 KiB)");
 	else if (c->err_status == 414)
 		conn_send_error(c, 414, "bad_request", "request URL too long");
 	else if (c->err_status == 431)

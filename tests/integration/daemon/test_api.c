@@ -138,7 +138,8 @@ test_http_level_abuse(void **state)
 	    "Bearer %s\r\nContent-Length: %d\r\n\r\n", f->d.token,
 	    10 * 1024 * 1024);
 	assert_int_equal(harness_http_raw(f->d.api_port, big.p, big.len, &b),
-	    413);
+	    400);
+	assert_non_null(strstr(b.p, "too large"));
 	buf_release(&big);
 	buf_release(&b);
 	assert_int_equal(api(f, "GET", "/apps", NULL, &o), 200);
