@@ -259,8 +259,11 @@ test_third_party_buildpacks(void **state)
 	    "curl -sf http://$a/greeting.txt | grep -qx hey\n"
 	    /* the same pack from a git URL pinned by #ref; the cache is kept */
 	    "cd .. && (cd mypack && git init -q -b main && git add -A && "
-	    "commit pack && git tag v1) && chmod -R a+rX mypack\n"
-	    "paas buildpacks:set file://$PWD/mypack#v1 -a third >/dev/null 2>&1\n"
+	    "commit pack && git tag v1)\n"
+	    /* served by a local bare repository */
+	    "git clone -q --bare mypack mypack.git && chmod -R a+rX mypack.git\n"
+	    "paas buildpacks:set file://$PWD/mypack.git#v1 -a third "
+	    ">/dev/null 2>&1\n"
 	    "cd third && echo y >> README && commit two\n"
 	    "git push $url main > ../tp2 2>&1 || { cat ../tp2 >&2; false; }\n"
 	    "grep -q 'Mine compile, cache=2' ../tp2\n"
