@@ -546,6 +546,37 @@ unpack_main(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * paas-build gc IMAGES MIN_AGE_S DIGEST...: keep these manifests (and
+ * their configs and layers), drop every other ref and blob at least
+ * MIN_AGE_S old. paasd runs it after a deploy; the work is disk I/O that
+ * must not stall its event loop.
+ */
+static int
+gc_main(int argc, char **argv)
+{
+	struct oci_gc_stats	st;
+	struct perr		err = PERR_INIT;
+	int			age;
+
+	if (argc < 4 || parse_int(argv[3], 0, 86400 * 365, &age) != 0) {
+		fprintf(stderr, "usage: paas-build gc IMAGES MIN_AGE_S "
+		    "DIGEST...\n");
+		return 2;
+	}
+	memset(&st, 0, sizeof(st));
+	if (oci_gc(argv[2], (const char *const *)argv + 4, (size_t)argc - 4,
+	    age, &st, &err) != 0) {
+		fprintf(stderr, "paas-build: %s\n", err.msg);
+		return 1;
+	}
+	printf("paas-build: gc kept=%llu removed=%llu freed=%llu refs=%llu\n",
+	    (unsigned long long)st.kept, (unsigned long long)st.removed,
+	    (unsigned long long)st.bytes_freed,
+	    (unsigned long long)st.refs_dropped);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -556,6 +587,8 @@ main(int argc, char **argv)
 
 	if (argc > 1 && strcmp(argv[1], "unpack") == 0)
 		return unpack_main(argc, argv);
+	if (argc > 1 && strcmp(argv[1], "gc") == 0)
+		return gc_main(argc, argv);
 	memset(&b, 0, sizeof(b));
 	buf_init(&b.app_dir);
 	buf_init(&b.cache_dir);

@@ -391,6 +391,29 @@ releases_info(struct api_call *c)
 	release_release(&rel);
 }
 
+/* A rollback needs the old release's image: GC keeps only the newest. */
+static int
+image_kept(struct api_call *c, long long version, struct perr *err)
+{
+	struct release	rel;
+	char		path[600];
+	int		rc = 0;
+
+	if (store_release_get(c->pd->store, c->params[0], version, &rel,
+	    err) != 0)
+		return err->code;
+	if (rel.image && strlen(rel.image) == 71) {
+		snprintf(path, sizeof(path), "%s/images/blobs/sha256/%s",
+		    c->pd->data_dir, rel.image + 7);
+		if (access(path, F_OK) != 0)
+			rc = perr_set(err, -EINVAL, "the image of v%lld was "
+			    "garbage-collected; roll back to one of the last "
+			    "releases", version);
+	}
+	release_release(&rel);
+	return rc;
+}
+
 static void
 releases_create(struct api_call *c)
 {
@@ -401,6 +424,7 @@ releases_create(struct api_call *c)
 	if (app_param(c, &err) != 0 ||
 	    model_parse_rollback(c->req->body, c->req->bodylen, &version,
 	    &err) != 0 ||
+	    image_kept(c, version, &err) != 0 ||
 	    store_release_rollback(c->pd->store, c->params[0], version, &rel,
 	    &err) != 0) {
 		reply_perr(c, &err);

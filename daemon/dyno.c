@@ -739,6 +739,134 @@ on_exited(struct dyno *d)
 	set_state(d, SUPER_CRASHED);
 }
 
+/* ---------------------------------------------------------------- gc */
+
+#define DYNO_GC_KEEP		10	/* releases' images kept per app */
+#define DYNO_GC_MIN_AGE_S	600	/* blobs younger than this stay */
+
+static void
+on_gc_out(struct proc *p, const char *data, size_t len)
+{
+	char esc[300];
+
+	(void)p;
+	log_info("%s", log_escape(esc, sizeof(esc), data, len));
+}
+
+static void
+on_gc_exit(struct proc *p, int status)
+{
+	(void)p;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		log_warnx("image gc failed");
+}
+
+/* An image's layer is kept if the image is, or a dyno runs it. */
+static int
+layer_kept(json_t *layers, const char *hex)
+{
+	json_t	*v;
+	size_t	 i;
+
+	json_array_foreach(layers, i, v)
+		if (strcmp(json_string_value(v) + 7, hex) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+gc_slugs(json_t *layers)
+{
+	struct dirent	*a, *l;
+	char		 root[300], dir[600], path[900];
+	DIR		*ad, *ld;
+
+	snprintf(root, sizeof(root), "%s/slugs", pd->data_dir);
+	if ((ad = opendir(root)) == NULL)
+		return;
+	while ((a = readdir(ad)) != NULL) {
+		if (a->d_name[0] == '.')
+			continue;
+		snprintf(dir, sizeof(dir), "%s/%s", root, a->d_name);
+		if ((ld = opendir(dir)) == NULL)
+			continue;
+		while ((l = readdir(ld)) != NULL) {
+			/* 64 hex: a finished unpack; anything else is in flight */
+			if (strlen(l->d_name) != 64 || layer_kept(layers,
+			    l->d_name))
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", dir, l->d_name);
+			rm_tree(path);
+		}
+		closedir(ld);
+	}
+	closedir(ad);
+}
+
+/*
+ * Garbage collection after a deploy: the images of each app's last
+ * DYNO_GC_KEEP releases and of every running dyno stay, with their
+ * unpacked slugs; paas-build gc removes the other blobs.
+ */
+static void
+gc(void)
+{
+	struct proc_opts	 o;
+	struct proc		*p;
+	struct dyno		*d;
+	json_t			*keep = NULL, *layers = json_array(), *v;
+	char			 bin[300], images[300], age[16], layer[80];
+	char			**argv;
+	char			*envp[] = { "PATH=/usr/bin:/bin", NULL };
+	size_t			 i, n;
+
+	if (store_images_kept(pd->store, DYNO_GC_KEEP, &keep, NULL) != 0) {
+		json_decref(layers);
+		return;
+	}
+	for (d = dynos; d; d = d->next) {
+		struct release rel;
+
+		if (store_release_get(pd->store, d->s.app, d->s.release, &rel,
+		    NULL) != 0)
+			continue;
+		if (rel.image)
+			json_array_append_new(keep, json_string(rel.image));
+		release_release(&rel);
+	}
+	json_array_foreach(keep, i, v)
+		if (layer_of(json_string_value(v), layer, sizeof(layer),
+		    NULL) == 0)
+			json_array_append_new(layers, json_string(layer));
+	gc_slugs(layers);
+	n = json_array_size(keep);
+	argv = calloc(n + 6, sizeof(*argv));
+	if (argv == NULL)
+		abort();
+	snprintf(bin, sizeof(bin), "%s/paas-build", pd->bin_dir);
+	snprintf(images, sizeof(images), "%s/images", pd->data_dir);
+	/* tests set PAAS_GC_MIN_AGE_S=0 to see the collection at once */
+	snprintf(age, sizeof(age), "%d", getenv("PAAS_GC_MIN_AGE_S") ?
+	    atoi(getenv("PAAS_GC_MIN_AGE_S")) : DYNO_GC_MIN_AGE_S);
+	argv[0] = bin;
+	argv[1] = "gc";
+	argv[2] = images;
+	argv[3] = age;
+	for (i = 0; i < n; i++)
+		argv[4 + i] = (char *)json_string_value(json_array_get(keep, i));
+	memset(&o, 0, sizeof(o));
+	o.argv = argv;
+	o.envp = envp;
+	o.on_stdout = on_gc_out;
+	o.on_stderr = on_gc_out;
+	o.on_exit = on_gc_exit;
+	if (proc_spawn(loop, &o, &p) == 0)
+		proc_detach(p);
+	free(argv);
+	json_decref(keep);
+	json_decref(layers);
+}
+
 /* ---------------------------------------------------------------- plan */
 
 struct wantset {
@@ -956,6 +1084,8 @@ done:
 		dirty = 1;
 		w->cb(w->arg, ok, why);
 		free(w);
+		if (ok)
+			gc();
 	}
 }
 

@@ -1582,3 +1582,32 @@ store_buildpacks_set(struct store *st, const char *app, json_t *list,
 	free(text);
 	return tx_end(st, rc, err);
 }
+
+int
+store_images_kept(struct store *st, int per_app, json_t **out,
+    struct perr *err)
+{
+	sqlite3_stmt	*q;
+	json_t		*arr = json_array();
+	int		 step;
+
+	/* the newest per_app releases of each app, whatever their status */
+	q = prep(st, "SELECT DISTINCT image FROM releases r WHERE image IS "
+	    "NOT NULL AND (SELECT count(*) FROM releases x WHERE x.app_id = "
+	    "r.app_id AND x.version > r.version) < ?", 0);
+	if (q == NULL || sqlite3_bind_int(q, 1, per_app) != SQLITE_OK) {
+		sqlite3_finalize(q);
+		json_decref(arr);
+		return db_fail(st, err, "list kept images");
+	}
+	while ((step = sqlite3_step(q)) == SQLITE_ROW)
+		json_array_append_new(arr, json_string(
+		    (const char *)sqlite3_column_text(q, 0)));
+	sqlite3_finalize(q);
+	if (step != SQLITE_DONE) {
+		json_decref(arr);
+		return db_fail(st, err, "list kept images");
+	}
+	*out = arr;
+	return 0;
+}

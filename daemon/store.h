@@ -205,6 +205,10 @@ int	store_buildpacks_get(struct store *, const char *app, json_t **,
 int	store_buildpacks_set(struct store *, const char *app, json_t *list,
 	    struct perr *);
 
+/* Image digests of each app's newest per_app releases (GC keeps them). */
+int	store_images_kept(struct store *, int per_app, json_t **,
+	    struct perr *);
+
 /* store_now() writes the current UTC time in our format. */
 void	store_now(char out[STORE_TIME_LEN + 1]);
 /* store_uuid() writes a random version 4 UUID. */

@@ -312,6 +312,34 @@ test_release_phase(void **state)
 	    getenv("PAAS_SRC") ? getenv("PAAS_SRC") : ".", f->d.api_port), 0);
 }
 
+/* GC keeps the last 10 releases' images; older ones cannot be rolled to */
+static void
+test_gc_keeps_the_last_releases(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(harness_paasd_stop(&f->d), 0);
+	setenv("PAAS_GC_MIN_AGE_S", "0", 1);
+	assert_int_equal(harness_paasd_start(&f->d), 0);
+	unsetenv("PAAS_GC_MIN_AGE_S");
+	assert_int_equal(sh(f,
+	    "paas apps:create gced >/dev/null 2>&1\n"
+	    "git init -q -b main gced && cd gced\n"
+	    "echo 'web: python3 -m http.server $PORT' > Procfile\n"
+	    "url=http://paas:$PAAS_TOKEN@127.0.0.1:%d/gced.git\n"
+	    "for i in 1 2 3 4 5 6 7 8 9 10 11 12; do\n"
+	    "  echo $i > n.txt && commit $i && git push -q $url main 2>/dev/null\n"
+	    "done\n"
+	    "paas releases -a gced | grep -q 'Current: v13'\n"
+	    "sleep 1\n"
+	    "! paas rollback v2 -a gced 2> ../gc.err\n"
+	    "grep -q 'garbage-collected' ../gc.err\n"
+	    "paas rollback v5 -a gced 2>/dev/null\n"
+	    "test $(ls %s/slugs/gced | wc -l) -le 11\n"
+	    "test $(grep -o 'ref.name' %s/images/index.json | wc -l) -le 11\n",
+	    f->d.api_port, f->d.data, f->d.data), 0);
+}
+
 int
 main(void)
 {
@@ -322,6 +350,7 @@ main(void)
 		T(test_concurrent_pushes),
 		T(test_third_party_buildpacks),
 		T(test_release_phase),
+		T(test_gc_keeps_the_last_releases),
 	};
 
 	harness_alarm(300);
