@@ -508,9 +508,12 @@ on_router_datagram(uv_poll_t *p, int status, int events)
 	if (status < 0)
 		return;
 	while (budget-- > 0) {
-		n = recv(al->sock, dgram, sizeof(dgram), MSG_DONTWAIT);
+		n = recv(al->sock, dgram, sizeof(dgram) - 1, MSG_DONTWAIT);
 		if (n <= 0)
 			break;
+		/* one line per datagram; its newline is optional */
+		if (dgram[n - 1] != '\n')
+			dgram[n++] = '\n';
 		sp = memchr(dgram, ' ', (size_t)n);
 		if (sp == NULL || sp - dgram >= (ssize_t)sizeof(app) ||
 		    valid_app_name(dgram, (size_t)(sp - dgram), NULL) != 0 ||

@@ -285,6 +285,10 @@ test_zero_downtime_through_the_router(void **state)
 	    "sleep 1; touch ../stop; wait\n"
 	    "read n bad < ../loop; echo \"requests=$n failed=$bad\"\n"
 	    "test $n -gt 20 && test $bad = 0\n"
+	    /* the router's access lines are in the app's log stream */
+	    "paas logs -n 50 --source router -a live | grep -q "
+	    "'paas\\[router\\]: at=info method=GET path=\"/hello.txt\" "
+	    "host=live.localhost .* status=200'\n"
 	    "curl -sf -H 'Host: live.localhost' http://127.0.0.1:%d/hello.txt "
 	    "| grep -q v2\n", f->d.http_port, f->d.http_port, f->d.http_port),
 	    0);
