@@ -97,7 +97,8 @@ $(addprefix $(B)/,$(UNIT_LIB)): $(B)/%: $(B)/%.o $(LIBPAAS) $(LLHTTP_A)
 PAASD_SRCS := daemon/main.c daemon/api.c daemon/applog.c daemon/build.c \
 	      daemon/dyno.c daemon/gitsrv.c \
 	      daemon/http.c daemon/model.c daemon/proc.c daemon/store.c \
-	      daemon/routerctl.c daemon/routes.c daemon/sshkeys.c \
+	      daemon/routerctl.c daemon/routes.c daemon/runapi.c \
+	      daemon/sshkeys.c \
 	      daemon/super.c
 PROGS += paasd
 $(BIN)/paasd: $(call objs_of,$(PAASD_SRCS)) $(LIBPAAS) $(LLHTTP_A)
@@ -137,7 +138,8 @@ PAAS_SRCS := cli/main.c cli/cli.c cli/client.c cli/out.c cli/env.c \
 	     cli/args.c cli/cmd_apps.c cli/cmd_config.c cli/cmd_releases.c \
 	     cli/cmd_domains.c cli/cmd_ps.c cli/cmd_git.c cli/cmd_logs.c \
 	     cli/cmd_keys.c cli/cmd_builds.c \
-	     cli/cmd_dynos.c cli/cmd_buildpacks.c
+	     cli/cmd_dynos.c cli/cmd_buildpacks.c \
+	     cli/cmd_run.c
 PROGS += paas
 
 $(BIN)/paas: $(call objs_of,$(PAAS_SRCS)) $(LIBPAAS) $(LLHTTP_A)

@@ -238,6 +238,7 @@ enum opt_id {
 	OPT_TAIL,
 	OPT_SOURCE,
 	OPT_DYNO,
+	OPT_SIZE,
 };
 
 static const struct opt {
@@ -256,6 +257,7 @@ static const struct opt {
 	{ "--tail", "-t", 0, OPT_TAIL },
 	{ "--source", NULL, 1, OPT_SOURCE },
 	{ "--dyno", NULL, 1, OPT_DYNO },
+	{ "--size", NULL, 1, OPT_SIZE },
 };
 
 
@@ -313,6 +315,9 @@ opt_apply(struct cli *c, struct cli_args *a, enum opt_id id, const char *val)
 		break;
 	case OPT_DYNO:
 		c->dyno = val;
+		break;
+	case OPT_SIZE:
+		c->size = val;
 		break;
 	}
 }

@@ -37,6 +37,7 @@ struct cli {
 	int		 tail;		/* logs -t */
 	const char	*source;	/* logs --source */
 	const char	*dyno;		/* logs --dyno */
+	const char	*size;		/* run --size */
 	int		 json;		/* --json */
 	const char	*self;		/* absolute path of this binary */
 	struct client	*client;	/* opened on first use */

@@ -342,8 +342,9 @@ on_stream(char *p, size_t size, size_t n, void *arg)
 }
 
 int
-client_stream(struct client *c, const char *path, client_chunk_cb *cb,
-    void *arg, struct perr *err)
+client_stream(struct client *c, const char *method, const char *path,
+    const char *body, size_t bodylen, client_chunk_cb *cb, void *arg,
+    struct perr *err)
 {
 	struct curl_slist	*hdrs = NULL;
 	struct stream_ctx	 s;
@@ -360,7 +361,14 @@ client_stream(struct client *c, const char *path, client_chunk_cb *cb,
 	buf_init(&s.errbody);
 	buf_addf(&url, "%s%s", c->url.base, path);
 	hdrs = request_headers(c, 0);
-	request_setup(c, "GET", url.p, hdrs, NULL, errbuf, &unused);
+	if (body != NULL)
+		hdrs = curl_slist_append(hdrs,
+		    "Content-Type: application/octet-stream");
+	request_setup(c, method, url.p, hdrs, NULL, errbuf, &unused);
+	if (body != NULL) {
+		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE, (long)bodylen);
+	}
 	/* a tail runs until the user stops it */
 	curl_easy_setopt(c->curl, CURLOPT_TIMEOUT, 0L);
 	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, on_stream);

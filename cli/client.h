@@ -63,13 +63,15 @@ int	client_request(struct client *, const char *method, const char *path,
 	    json_t *body, long *status, json_t **out, struct perr *);
 
 /*
- * client_stream() GETs path and hands each piece of a 2xx body to cb as
+ * client_stream() sends method path (with body, or none when NULL)
+ * and hands each piece of a 2xx body to cb as
  * it arrives, with no overall timeout (logs -t); cb returns non-zero to
  * stop. A non-2xx answer is mapped as by client_request().
  */
 typedef int client_chunk_cb(void *arg, const char *, size_t);
-int	client_stream(struct client *, const char *path, client_chunk_cb *,
-	    void *arg, struct perr *);
+int	client_stream(struct client *, const char *method, const char *path,
+	    const char *body, size_t bodylen, client_chunk_cb *, void *arg,
+	    struct perr *);
 
 /*
  * client_error_map() is the pure part of the error mapping: a status and

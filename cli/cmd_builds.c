@@ -72,6 +72,6 @@ cmd_builds_output(struct cli *c, int argc, char **argv, struct perr *err)
 	if (cli_app(c, &app, err) != 0 || cli_client(c, &cl, err) != 0)
 		return CLI_FAIL;
 	snprintf(path, sizeof(path), "/apps/%s/builds/%.64s/output", app, id);
-	return client_stream(cl, path, write_out, c, err) == 0 ? CLI_OK :
+	return client_stream(cl, "GET", path, NULL, 0, write_out, c, err) == 0 ? CLI_OK :
 	    CLI_FAIL;
 }

@@ -61,7 +61,7 @@ cmd_logs(struct cli *c, int argc, char **argv, struct perr *err)
 		goto out;
 	if ((rc = cli_client(c, &cl, err)) != 0)
 		goto out;
-	rc = client_stream(cl, path.p, write_out, c, err) == 0 ? CLI_OK :
+	rc = client_stream(cl, "GET", path.p, NULL, 0, write_out, c, err) == 0 ? CLI_OK :
 	    CLI_FAIL;
 out:
 	buf_release(&path);

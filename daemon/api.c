@@ -934,6 +934,42 @@ buildpacks_put(struct api_call *c)
 	reply_json(c, 200, json_pack("{s:o}", "buildpacks", list));
 }
 
+/* POST /apps/APP/dynos {"command": "...", "size": "basic"}: run:detached */
+static void
+dynos_run_detached(struct api_call *c)
+{
+	struct perr	 err = PERR_INIT;
+	json_error_t	 je;
+	json_t		*o = NULL;
+	const char	*cmd = NULL, *size = "basic";
+	char		 name[32];
+
+	if (app_param(c, &err) != 0)
+		goto fail;
+	o = json_loadb(c->req->body, c->req->bodylen, JSON_REJECT_DUPLICATES,
+	    &je);
+	if (o == NULL || json_unpack_ex(o, &je, JSON_STRICT, "{s:s, s?s}",
+	    "command", &cmd, "size", &size) != 0) {
+		perr_set(&err, -EBADMSG, "invalid request: %s", je.text);
+		goto fail;
+	}
+	if (cmd[0] == '\0' || strlen(cmd) > 4096) {
+		perr_set(&err, -EINVAL, "command must be 1 to 4096 bytes");
+		goto fail;
+	}
+	if (valid_size(size, strlen(size), &err) != 0 ||
+	    dyno_run(c->params[0], cmd, size, NULL, NULL, NULL, NULL, name,
+	    sizeof(name), &err) != 0)
+		goto fail;
+	reply_json(c, 201, json_pack("{s:s, s:s, s:s}", "name", name,
+	    "command", cmd, "size", size));
+	json_decref(o);
+	return;
+fail:
+	json_decref(o);
+	reply_perr(c, &err);
+}
+
 static int hexval(char);
 
 /* ---------------------------------------------------------------- logs */
@@ -1099,6 +1135,7 @@ static const struct api_route routes[] = {
 	{ "DELETE",	"/apps/{}/domains/{}",			domains_remove },
 	{ "GET",	"/apps/{}/logs",			logs_get },
 	{ "GET",	"/apps/{}/dynos",			dynos_list },
+	{ "POST",	"/apps/{}/dynos",			dynos_run_detached },
 	{ "DELETE",	"/apps/{}/dynos",			dynos_restart },
 	{ "DELETE",	"/apps/{}/dynos/{}",			dynos_restart },
 	{ "POST",	"/apps/{}/dynos/{}/actions/stop",	dynos_stop },
@@ -1179,19 +1216,24 @@ api_route_match(const char *pattern, const char *path, char *buf,
 	return *s == '\0' ? n : -1;
 }
 
-static int
-authorized(struct paasd *pd, const struct http_req *req)
+int
+api_token_ok(struct paasd *pd, const char *a)
 {
-	const char	*a = req->authorization;
-	size_t		 len, want = strlen(pd->token);
+	size_t len, want = strlen(pd->token);
 
-	if (req->kind == HTTP_UNIX && req->peer_ok)
-		return 1;
 	if (strncasecmp(a, "Bearer ", 7) != 0)
 		return 0;
 	a += 7;
 	len = strlen(a);
 	return len == want && want > 0 && CRYPTO_memcmp(a, pd->token, len) == 0;
+}
+
+static int
+authorized(struct paasd *pd, const struct http_req *req)
+{
+	if (req->kind == HTTP_UNIX && req->peer_ok)
+		return 1;
+	return api_token_ok(pd, req->authorization);
 }
 
 void

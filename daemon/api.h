@@ -27,4 +27,7 @@ int	api_route_match(const char *pattern, const char *path, char *buf,
 int	api_query_get(const char *query, const char *key, char *out,
 	    size_t outlen);
 
+/* api_token_ok(): is the Authorization value the admin bearer token? */
+int	api_token_ok(struct paasd *, const char *authorization);
+
 #endif

@@ -53,9 +53,22 @@ struct dyno {
 	uint64_t		 drain_at;	/* STOPPING: stop the shim at */
 	uint64_t		 boot_deadline;
 	int			 boot_failed;
-	int			 oneoff;	/* release phase: not planned */
+	int			 oneoff;	/* release phase or run: not planned */
+	struct dyno_client	*client;	/* paas run: attached client */
+	int			 run;		/* paas run (attached or not) */
+	int			 pending_start;	/* run: waits for its slug */
+	int			 run_exited;	/* run: ended, output draining */
 	int			 exit_status;	/* at exit, from state.json */
 	struct dyno		*next;
+};
+
+struct dyno_client {
+	dyno_run_out_cb		*out;
+	dyno_run_exit_cb	*exit;
+	void			*arg;
+	struct buf		 stdin_buf;	/* body before the container */
+	int			 stdin_done;
+	struct dyno		*d;
 };
 
 struct unpack {
@@ -178,6 +191,10 @@ dyno_free(struct dyno *d)
 		close(d->pidfd);
 	if (d->spawn)
 		proc_detach(d->spawn);
+	if (d->client) {
+		buf_release(&d->client->stdin_buf);
+		free(d->client);
+	}
 	free(d);
 }
 
@@ -487,6 +504,65 @@ on_shim_exit(struct proc *p, int status)
 	dirty = 1;
 }
 
+/* ---------------------------------------------------------------- runs */
+
+static void
+on_run_stdout(struct proc *p, const char *data, size_t len)
+{
+	struct dyno *d = proc_arg(p);
+
+	if (d->client)
+		d->client->out(d->client->arg, 1, data, len);
+}
+
+static void
+on_run_stderr(struct proc *p, const char *data, size_t len)
+{
+	struct dyno *d = proc_arg(p);
+
+	if (d->client)
+		d->client->out(d->client->arg, 2, data, len);
+}
+
+static void	run_finish(struct dyno *);
+static void	run_fail(struct dyno *, const char *);
+
+/*
+ * The foreground shim of an attached run: it exits once the container
+ * runs, but its stdio pipes stay open in the container, so this fires
+ * when the app's output is all read. The shim itself is found and
+ * watched through its dir by the tick, as for any instance.
+ */
+static void
+on_run_shim_exit(struct proc *p, int status)
+{
+	struct dyno *d = proc_arg(p);
+
+	d->spawn = NULL;
+	if (d->run_exited) {
+		run_finish(d);
+		return;
+	}
+	if ((!WIFEXITED(status) || WEXITSTATUS(status) != 0) &&
+	    d->pidfd < 0 && !d->pid_polled)
+		run_fail(d, "paas run: the container did not start");
+}
+
+static void
+client_flush_stdin(struct dyno *d)
+{
+	struct dyno_client *c = d->client;
+
+	if (c == NULL || d->spawn == NULL)
+		return;
+	if (c->stdin_buf.len) {
+		proc_write(d->spawn, c->stdin_buf.p, c->stdin_buf.len, NULL);
+		buf_reset(&c->stdin_buf);
+	}
+	if (c->stdin_done)
+		proc_close_stdin(d->spawn);
+}
+
 static json_t *
 string_array(char *const *v, size_t n)
 {
@@ -559,8 +635,9 @@ start_shim(struct dyno *d, const struct app *a, json_t *config,
 	if (mkdir(d->dir, 0700) != 0)
 		return perr_set(err, -errno, "mkdir %s: %s", d->dir,
 		    strerror(errno));
-	req = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:i, "
-	    "s:[s], s:o, s:o, s:s}", "id", d->iid, "app", a->name,
+	req = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:i, "
+	    "s:[s], s:o, s:o, s:s}", "stdio", d->client ? "inherit" : "log",
+	    "id", d->iid, "app", a->name,
 	    "dyno", name, "dir", d->dir, "log", log, "init", init,
 	    "size", d->s.size, "uid", a->uid, "gid", a->uid, "layers", slug,
 	    "argv", string_array(sh, 3), "env", dyno_env(d, config),
@@ -583,6 +660,13 @@ start_shim(struct dyno *d, const struct app *a, json_t *config,
 	o.on_stderr = on_shim_err;
 	o.on_exit = on_shim_exit;
 	o.arg = d;
+	if (d->client) {
+		/* paas run: the container's stdio are these pipes */
+		o.want_stdin = 1;
+		o.on_stdout = on_run_stdout;
+		o.on_stderr = on_run_stderr;
+		o.on_exit = on_run_shim_exit;
+	}
 	/*
 	 * paasd's own umask (077) must not reach the container: the nodes
 	 * and dirs the launcher makes there are for the app's user.
@@ -592,6 +676,7 @@ start_shim(struct dyno *d, const struct app *a, json_t *config,
 	umask(old);
 	if (rc != 0)
 		return perr_set(err, rc, "start paas-shim: %s", strerror(-rc));
+	client_flush_stdin(d);
 	return 0;
 }
 
@@ -732,6 +817,11 @@ on_exited(struct dyno *d)
 		    super_state_name(d->s.state), "complete");
 		d->s.state = SUPER_CRASHED;
 		dirty = 1;
+		if (d->run) {
+			d->run_exited = 1;
+			if (d->spawn == NULL)	/* else: once output is drained */
+				run_finish(d);
+		}
 		return;
 	}
 	d->s.crashes++;
@@ -1182,11 +1272,21 @@ write_routes(void)
 
 /* ---------------------------------------------------------------- tick */
 
+static void	run_try_start(struct dyno *);
+
 static void
 watch(struct dyno *d, uint64_t now)
 {
 	struct pollfd p = { d->pidfd, POLLIN, 0 };
 
+	if (d->pending_start) {
+		run_try_start(d);
+		return;
+	}
+	/* an attached run: its shim is known once it wrote its pid */
+	if (d->run && d->client && d->pidfd < 0 && !d->pid_polled &&
+	    !d->run_exited && shim_watch(d) == 0)
+		set_state(d, SUPER_UP);
 	if ((d->pidfd >= 0 && poll(&p, 1, 0) > 0) ||
 	    (d->pid_polled && kill(d->shim_pid, 0) != 0 && errno == ESRCH)) {
 		on_exited(d);
@@ -1512,4 +1612,163 @@ dyno_await_cancel(void *arg)
 			free(w);
 			return;
 		}
+}
+
+/* ---------------------------------------------------------------- paas run */
+
+static int	run_counter;
+
+static void
+run_finish(struct dyno *d)
+{
+	struct dyno_client *c = d->client;
+
+	d->client = NULL;
+	if (c) {
+		c->exit(c->arg, d->exit_status);
+		buf_release(&c->stdin_buf);
+		free(c);
+	}
+	act_forget(d);
+}
+
+static void
+run_fail(struct dyno *d, const char *why)
+{
+	struct dyno_client *c = d->client;
+
+	event(d, "Error starting process: %s%s", why, "");
+	d->client = NULL;
+	if (c) {
+		c->out(c->arg, 2, why, strlen(why));
+		c->out(c->arg, 2, "\n", 1);
+		c->exit(c->arg, 127);
+		buf_release(&c->stdin_buf);
+		free(c);
+	}
+	act_forget(d);
+}
+
+static void
+run_try_start(struct dyno *d)
+{
+	struct perr	 err = PERR_INIT;
+	struct release	 rel;
+	struct app	 app;
+	char		 slug[500];
+	int		 rc;
+
+	memset(&rel, 0, sizeof(rel));
+	if (store_app_get(pd->store, d->s.app, &app, &err) != 0 ||
+	    store_release_get(pd->store, d->s.app, d->s.release, &rel,
+	    &err) != 0 || rel.image == NULL) {
+		release_release(&rel);
+		run_fail(d, "the app has no release to run");
+		return;
+	}
+	rc = slug_ready(d->s.app, rel.image, app.uid, slug, sizeof(slug), &err);
+	if (rc == 0) {
+		release_release(&rel);
+		return;			/* being unpacked */
+	}
+	d->pending_start = 0;
+	if (rc < 0 || start_shim(d, &app, rel.config, slug, &err) != 0) {
+		release_release(&rel);
+		run_fail(d, err.msg);
+		return;
+	}
+	release_release(&rel);
+}
+
+int
+dyno_run(const char *app, const char *command, const char *size,
+    dyno_run_out_cb *out, dyno_run_exit_cb *exitcb, void *arg,
+    struct dyno_client **clientp, char *name, size_t namelen,
+    struct perr *err)
+{
+	struct release	 rel;
+	struct dyno	*d;
+	int		 n;
+
+	if (store_release_get(pd->store, app, 0, &rel, err) != 0)
+		return err->code;
+	if (rel.image == NULL) {
+		release_release(&rel);
+		return perr_set(err, -EINVAL, "%s has no code yet: git push "
+		    "first", app);
+	}
+	d = calloc(1, sizeof(*d));
+	if (d == NULL)
+		abort();
+	n = 1000 + (run_counter++ * 7919 + (int)(now_ms() % 9000)) % 9000;
+	snprintf(d->s.app, sizeof(d->s.app), "%s", app);
+	snprintf(d->s.type, sizeof(d->s.type), "run");
+	snprintf(d->s.size, sizeof(d->s.size), "%s", size);
+	d->s.index = n;
+	d->s.release = rel.version;
+	d->s.state = SUPER_STARTING;
+	d->s.since_ms = now_ms();
+	d->s.id = next_id++;
+	d->pidfd = -1;
+	d->oneoff = 1;
+	d->run = 1;
+	d->pending_start = 1;
+	snprintf(d->command, sizeof(d->command), "%s", command);
+	snprintf(d->iid, sizeof(d->iid), "run.%d-%04x", n,
+	    (unsigned)(next_id & 0xffff));
+	snprintf(d->dir, sizeof(d->dir), "%s/instances/%s", pd->data_dir,
+	    d->iid);
+	release_release(&rel);
+	if (out != NULL) {
+		d->client = calloc(1, sizeof(*d->client));
+		if (d->client == NULL)
+			abort();
+		d->client->out = out;
+		d->client->exit = exitcb;
+		d->client->arg = arg;
+		d->client->d = d;
+		buf_init(&d->client->stdin_buf);
+	}
+	if (clientp)
+		*clientp = d->client;
+	d->next = dynos;
+	dynos = d;
+	snprintf(name, namelen, "run.%d", n);
+	applog_event(pd->applog, app, "api", "Starting process with command "
+	    "`%s` by run.%d", command, n);
+	return 0;
+}
+
+void
+dyno_run_stdin(struct dyno_client *c, const char *data, size_t len)
+{
+	if (c->d->spawn && !c->stdin_done)
+		proc_write(c->d->spawn, data, len, NULL);
+	else if (c->stdin_buf.len + len <= DYNO_RUN_STDIN_MAX)
+		buf_add(&c->stdin_buf, data, len);
+}
+
+void
+dyno_run_stdin_end(struct dyno_client *c)
+{
+	c->stdin_done = 1;
+	if (c->d->spawn)
+		proc_close_stdin(c->d->spawn);
+}
+
+/* The client went away: the run goes too. */
+void
+dyno_run_detach(struct dyno_client *c)
+{
+	struct dyno *d = c->d;
+
+	d->client = NULL;
+	buf_release(&c->stdin_buf);
+	free(c);
+	if (d->pending_start) {
+		act_forget(d);
+		return;
+	}
+	if (d->pidfd >= 0 || d->pid_polled)
+		(void)shim_command(d, "stop 0\n", NULL, 0);
 }

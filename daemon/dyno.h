@@ -50,4 +50,23 @@ void	dyno_await(const char *app, long long version, dyno_release_cb *,
 	    void *arg);
 void	dyno_await_cancel(void *arg);
 
+/*
+ * paas run: a one-off dyno run.N of the current release. Attached (out
+ * set): the container's stdin, stdout and stderr are pipes to paasd:
+ * out(arg, 1|2, bytes) as the app writes, exitcb(arg, status) once it
+ * ended; feed stdin with dyno_run_stdin(); if the client goes away,
+ * dyno_run_detach() kills the run. Detached (out NULL): its output goes
+ * to the app's log stream.
+ */
+#define DYNO_RUN_STDIN_MAX	(1024 * 1024)	/* held before the start */
+struct dyno_client;
+typedef void dyno_run_out_cb(void *arg, int channel, const char *, size_t);
+typedef void dyno_run_exit_cb(void *arg, int status);
+int	dyno_run(const char *app, const char *command, const char *size,
+	    dyno_run_out_cb *out, dyno_run_exit_cb *exitcb, void *arg,
+	    struct dyno_client **, char *name, size_t namelen, struct perr *);
+void	dyno_run_stdin(struct dyno_client *, const char *, size_t);
+void	dyno_run_stdin_end(struct dyno_client *);
+void	dyno_run_detach(struct dyno_client *);
+
 #endif

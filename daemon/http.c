@@ -487,9 +487,10 @@ http_reply_now(const struct http_req *req, struct http_sink *sink,
 	sink->data = discard_data;
 	sink->end = discard_end;
 	sink->arg = NULL;
-	buf_addf(&out, "HTTP/1.1 %d %s\r\nContent-Type: text/plain; "
-	    "charset=utf-8\r\nContent-Length: %zu\r\n%sConnection: close"
-	    "\r\n\r\n%s", status, http_status_text(status), strlen(body),
+	buf_addf(&out, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\n"
+	    "Content-Length: %zu\r\n%sConnection: close\r\n\r\n%s", status,
+	    http_status_text(status), body[0] == '{' ? "application/json" :
+	    "text/plain; charset=utf-8", strlen(body),
 	    extra_headers ? extra_headers : "", body);
 	len = out.len;
 	c->done = 1;

@@ -26,6 +26,7 @@
 #include "proc.h"
 #include "routerctl.h"
 #include "routes.h"
+#include "runapi.h"
 #include "store.h"
 #include "valid.h"
 
@@ -275,6 +276,13 @@ on_signal_closed(uv_handle_t *h)
 	(void)h;
 }
 
+/* Requests whose bodies stream: git pushes and paas run. */
+static int
+head_handler(void *arg, const struct http_req *req, struct http_sink *sink)
+{
+	return runapi_head(arg, req, sink) || gitsrv_head(arg, req, sink);
+}
+
 /* Every instance is stopped (or left running): close what is left. */
 static void
 on_supervisor_done(void)
@@ -390,7 +398,7 @@ main(int argc, char **argv)
 		fatalx("SIGCHLD handler: %s", uv_strerror(rc));
 	if (http_server_new(loop, api_handle, &pd, &server) != 0)
 		fatalx("out of memory");
-	http_server_set_head_handler(server, gitsrv_head);
+	http_server_set_head_handler(server, head_handler);
 	listen_all(&o);
 	if ((rc = dyno_init(&pd, loop)) != 0)
 		fatalx("supervisor: %s", uv_strerror(rc));

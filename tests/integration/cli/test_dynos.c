@@ -295,6 +295,40 @@ test_zero_downtime_through_the_router(void **state)
 	print_message("%s", f->out.p);
 }
 
+/* paas run: attached stdio, exit status, stdin; detached to the logs */
+static void
+test_one_off_runs(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(sh(f,
+	    "paas apps:create oneoff >/dev/null 2>&1\n"
+	    "! paas run -a oneoff -- true 2> ../e0\n"
+	    "grep -q 'git push first' ../e0\n"
+	    "git init -q -b main oneoff && cd oneoff\n"
+	    "printf '%%s\\n' '" WEB "' > Procfile && commit one && push oneoff\n"
+	    "paas config:set GREETING=hi -a oneoff >/dev/null 2>&1\n"
+	    "rc=0; paas run -a oneoff -- 'echo out; echo err >&2; echo "
+	    "$GREETING $DYNO $(id -u) $(pwd); exit 7' > ../o1 2> ../e1 || rc=$?\n"
+	    "test $rc = 7\n"
+	    "grep -qx out ../o1 && grep -qx err ../e1\n"
+	    "grep -q '^hi run\\.[0-9]* 100[0-9][0-9] /app$' ../o1\n"
+	    "echo 'round trip' | paas run -a oneoff -- cat > ../o2\n"
+	    "grep -qx 'round trip' ../o2\n"
+	    /* detached: the output is in the app's log stream */
+	    "name=$(paas run:detached -a oneoff -- 'echo detached $DYNO' | "
+	    "sed -n 's/.*up, \\(run\\.[0-9]*\\)$/\\1/p')\n"
+	    "test -n \"$name\"\n"
+	    "wait_for 10 logs_have oneoff \"app\\[$name\\]: detached $name\"\n"
+	    /* a client that goes away takes its run with it */
+	    "(paas run -a oneoff -- sleep 300 >/dev/null 2>&1 &\n"
+	    " echo $! > ../runpid; wait) &\n"
+	    "wait_for 10 sh -c \"paas ps -a oneoff | grep -q 'run\\.'\"\n"
+	    "kill $(cat ../runpid)\n"
+	    "wait_for 10 sh -c \"! paas ps -a oneoff | grep -q 'run\\.'\"\n"
+	    "wait\n"), 0);
+}
+
 int
 main(void)
 {
@@ -305,6 +339,8 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_instances_survive_paasd_kill9, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_one_off_runs, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_zero_downtime_through_the_router, setup_router,
 		    teardown),
