@@ -35,6 +35,7 @@ cli_cmd_fn	cmd_buildpacks_set;
 cli_cmd_fn	cmd_buildpacks_add;
 cli_cmd_fn	cmd_buildpacks_clear;
 cli_cmd_fn	cmd_ps;
+cli_cmd_fn	cmd_apps_settings;
 cli_cmd_fn	cmd_run;
 cli_cmd_fn	cmd_run_detached;
 cli_cmd_fn	cmd_ps_restart;

@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -6,6 +7,7 @@
 #include "buf.h"
 #include "cmd.h"
 #include "out.h"
+#include "parse.h"
 #include "valid.h"
 
 /* The app a command names: its argument if it has one, else -a etc. */
@@ -225,4 +227,56 @@ cmd_maintenance_off(struct cli *c, int argc, char **argv, struct perr *err)
 	(void)argc;
 	(void)argv;
 	return maintenance_set(c, 0, err);
+}
+
+/*
+ * apps:settings [boot_timeout=SECONDS] [grace=SECONDS]: how long a web
+ * process may take to bind $PORT, and how long a stopped process gets
+ * between SIGTERM and SIGKILL. No arguments: show them.
+ */
+int
+cmd_apps_settings(struct cli *c, int argc, char **argv, struct perr *err)
+{
+	json_t		*body, *ans = NULL;
+	const char	*app;
+	int		 i, v, rc;
+
+	if (cli_app(c, &app, err))
+		return CLI_FAIL;
+	body = json_object();
+	for (i = 0; i < argc; i++) {
+		const char *eq = strchr(argv[i], '=');
+
+		if (eq == NULL || parse_int(eq + 1, 0, 3600, &v) != 0 ||
+		    ((size_t)(eq - argv[i]) == strlen("boot_timeout") &&
+		    strncmp(argv[i], "boot_timeout", 12) == 0 && v < 1)) {
+			json_decref(body);
+			return cli_usage(err, "'%s': use boot_timeout=1..3600 "
+			    "or grace=0..3600", argv[i]);
+		}
+		if (strncmp(argv[i], "boot_timeout=", 13) == 0)
+			json_object_set_new(body, "boot_timeout", json_integer(v));
+		else if (strncmp(argv[i], "grace=", 6) == 0)
+			json_object_set_new(body, "grace", json_integer(v));
+		else {
+			json_decref(body);
+			return cli_usage(err, "unknown setting '%s'", argv[i]);
+		}
+	}
+	rc = argc ? cli_call(c, "PATCH", body, &ans, err, "/apps/%s", app) :
+	    cli_call(c, "GET", NULL, &ans, err, "/apps/%s", app);
+	json_decref(body);
+	if (rc) {
+		json_decref(ans);
+		return CLI_FAIL;
+	}
+	if (c->json)
+		cli_print_json(c, ans, err);
+	else
+		fprintf(c->out, "=== %s Settings\nboot_timeout: %llds\n"
+		    "grace:        %llds\n", app, (long long)json_integer_value(
+		    json_object_get(ans, "boot_timeout")),
+		    (long long)json_integer_value(json_object_get(ans, "grace")));
+	json_decref(ans);
+	return CLI_OK;
 }

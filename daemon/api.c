@@ -257,20 +257,28 @@ static void
 apps_patch(struct api_call *c)
 {
 	struct perr	err = PERR_INIT;
-	int		on;
+	int		on, boot, grace;
 
 	if (app_param(c, &err) != 0 ||
-	    model_parse_app_patch(c->req->body, c->req->bodylen, &on,
-	    &err) != 0 ||
-	    store_app_set_maintenance(c->pd->store, c->params[0], on,
-	    &err) != 0) {
+	    model_parse_app_patch(c->req->body, c->req->bodylen, &on, &boot,
+	    &grace, &err) != 0 ||
+	    ((boot >= 0 || grace >= 0) && store_app_set_timeouts(c->pd->store,
+	    c->params[0], boot, grace, &err) != 0) ||
+	    (on >= 0 && store_app_set_maintenance(c->pd->store, c->params[0],
+	    on, &err) != 0)) {
 		reply_perr(c, &err);
 		return;
 	}
-	log_info("app=%s maintenance=%s", c->params[0], on ? "on" : "off");
-	applog_event(c->pd->applog, c->params[0], "api", "Maintenance mode %s",
-	    on ? "enabled" : "disabled");
-	routes_update(c->pd);
+	if (on >= 0) {
+		log_info("app=%s maintenance=%s", c->params[0],
+		    on ? "on" : "off");
+		applog_event(c->pd->applog, c->params[0], "api",
+		    "Maintenance mode %s", on ? "enabled" : "disabled");
+		routes_update(c->pd);
+	}
+	if (boot >= 0 || grace >= 0)
+		applog_event(c->pd->applog, c->params[0], "api", "Settings "
+		    "changed: boot_timeout=%d grace=%d", boot, grace);
 	apps_info(c);
 }
 

@@ -53,6 +53,7 @@ struct dyno {
 	uint64_t		 drain_at;	/* STOPPING: stop the shim at */
 	uint64_t		 boot_deadline;
 	int			 boot_failed;
+	int			 boot_timeout_s;
 	int			 oneoff;	/* release phase or run: not planned */
 	struct dyno_client	*client;	/* paas run: attached client */
 	int			 run;		/* paas run (attached or not) */
@@ -642,6 +643,7 @@ start_shim(struct dyno *d, const struct app *a, json_t *config,
 	    "size", d->s.size, "uid", a->uid, "gid", a->uid, "layers", slug,
 	    "argv", string_array(sh, 3), "env", dyno_env(d, config),
 	    "cwd", "/app");
+	json_object_set_new(req, "grace_s", json_integer(a->grace_s));
 	meta = json_pack("{s:s, s:s, s:i, s:I, s:s, s:i, s:i, s:s}",
 	    "app", a->name, "type", d->s.type, "index", d->s.index,
 	    "release", (json_int_t)d->s.release, "size", d->s.size,
@@ -737,7 +739,8 @@ act_start(const struct super_action *a)
 		perr_set(&err, -EADDRINUSE, "no free port for %s", a->type);
 		goto fail;
 	}
-	d->boot_deadline = now_ms() + SUPER_BOOT_TIMEOUT_MS;
+	d->boot_deadline = now_ms() + (uint64_t)app.boot_timeout_s * 1000;
+	d->boot_timeout_s = app.boot_timeout_s;
 	d->next = dynos;
 	dynos = d;
 	if (start_shim(d, &app, rel.config, slug, &err) != 0) {
@@ -1304,6 +1307,7 @@ watch(struct dyno *d, uint64_t now)
 			applog_event(pd->applog, d->s.app, name, "Error R10 "
 			    "(Boot timeout) -> Web process failed to bind to "
 			    "$PORT within %d seconds of launch",
+			    d->boot_timeout_s ? d->boot_timeout_s :
 			    SUPER_BOOT_TIMEOUT_MS / 1000);
 			applog_event(pd->applog, d->s.app, name, "Stopping "
 			    "process with SIGKILL");
@@ -1587,7 +1591,12 @@ dyno_await(const char *app, long long version, dyno_release_cb *cb,
 	w->arg = arg;
 	w->deadline = now_ms() + DYNO_AWAIT_MS;
 	{
-		struct release rel;
+		struct release	rel;
+		struct app	a;
+
+		if (store_app_get(pd->store, app, &a, NULL) == 0)
+			w->deadline = now_ms() + (uint64_t)a.boot_timeout_s *
+			    1000 + 30000;
 
 		if (store_release_get(pd->store, app, version, &rel,
 		    NULL) == 0) {

@@ -25,6 +25,8 @@ model_app_json(const struct app *a, const struct model_urls *u)
 	    json_null());
 	json_object_set_new(o, "release_version", a->release_version > 0 ?
 	    json_integer(a->release_version) : json_null());
+	json_object_set_new(o, "boot_timeout", json_integer(a->boot_timeout_s));
+	json_object_set_new(o, "grace", json_integer(a->grace_s));
 	return o;
 }
 
@@ -132,17 +134,42 @@ model_parse_app_create(const char *body, size_t len, char *name,
 
 int
 model_parse_app_patch(const char *body, size_t len, int *maintenance,
-    struct perr *err)
+    int *boot_s, int *grace_s, struct perr *err)
 {
 	json_error_t	 je;
-	json_t		*o;
+	json_t		*o, *m = NULL, *b = NULL, *g = NULL;
 	int		 rc;
 
+	*maintenance = -1;
+	*boot_s = -1;
+	*grace_s = -1;
 	if ((rc = load_object(body, len, &o, err)) != 0)
 		return rc;
-	if (json_unpack_ex(o, &je, JSON_STRICT, "{s:b}", "maintenance",
-	    maintenance) != 0)
+	if (json_unpack_ex(o, &je, JSON_STRICT, "{s?o, s?o, s?o}",
+	    "maintenance", &m, "boot_timeout", &b, "grace", &g) != 0)
 		rc = unpack_fail(&je, err);
+	else if (m == NULL && b == NULL && g == NULL)
+		rc = perr_set(err, -EBADMSG, "nothing to change: give "
+		    "maintenance, boot_timeout or grace");
+	else if ((m && !json_is_boolean(m)) || (b && !json_is_integer(b)) ||
+	    (g && !json_is_integer(g)))
+		rc = perr_set(err, -EBADMSG, "maintenance is a boolean, "
+		    "boot_timeout and grace are integers (seconds)");
+	else if (b && (json_integer_value(b) < 1 ||
+	    json_integer_value(b) > 3600))
+		rc = perr_set(err, -EINVAL, "boot_timeout must be 1 to 3600 "
+		    "seconds");
+	else if (g && (json_integer_value(g) < 0 ||
+	    json_integer_value(g) > 3600))
+		rc = perr_set(err, -EINVAL, "grace must be 0 to 3600 seconds");
+	if (rc == 0) {
+		if (m)
+			*maintenance = json_is_true(m);
+		if (b)
+			*boot_s = (int)json_integer_value(b);
+		if (g)
+			*grace_s = (int)json_integer_value(g);
+	}
 	json_decref(o);
 	return rc;
 }

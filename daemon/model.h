@@ -30,9 +30,12 @@ json_t	*model_error_json(const char *id, const char *message);
 /* {"name": "hello"} */
 int	model_parse_app_create(const char *body, size_t len, char *name,
 	    size_t namelen, struct perr *);
-/* {"maintenance": true} */
+/*
+ * {"maintenance": true, "boot_timeout": 120, "grace": 10}, each
+ * optional (one needed); what is absent comes back as -1.
+ */
 int	model_parse_app_patch(const char *body, size_t len, int *maintenance,
-	    struct perr *);
+	    int *boot_s, int *grace_s, struct perr *);
 /* {"KEY": "value", "OLD": null}; *patch is a new reference */
 int	model_parse_config_patch(const char *body, size_t len,
 	    json_t **patch, struct perr *);

@@ -82,6 +82,10 @@ const char *const store_migrations[] = {
 	"CREATE INDEX builds_app ON builds(app_id, created_at);",
 	/* 5 -> 6: the buildpacks an app asks for (buildpacks:set/add) */
 	"ALTER TABLE apps ADD COLUMN buildpacks TEXT NOT NULL DEFAULT '[]';",
+	/* 6 -> 7: per-app boot timeout and stop grace, in seconds */
+	"ALTER TABLE apps ADD COLUMN boot_timeout_s INTEGER NOT NULL "
+	"DEFAULT 60;"
+	"ALTER TABLE apps ADD COLUMN grace_s INTEGER NOT NULL DEFAULT 30;",
 };
 const int store_schema_latest =
     (int)(sizeof(store_migrations) / sizeof(store_migrations[0]));
@@ -317,7 +321,7 @@ store_integrity_ok(struct store *st)
 
 #define APP_COLS "a.id, a.name, a.created_at, a.updated_at, a.maintenance, " \
 	"a.uid, (SELECT max(version) FROM releases r WHERE r.app_id = a.id " \
-	"AND r.status = 'succeeded')"
+	"AND r.status = 'succeeded'), a.boot_timeout_s, a.grace_s"
 
 static void
 app_row(sqlite3_stmt *q, struct app *a)
@@ -330,6 +334,8 @@ app_row(sqlite3_stmt *q, struct app *a)
 	a->maintenance = sqlite3_column_int(q, 4);
 	a->uid = sqlite3_column_int(q, 5);
 	a->release_version = sqlite3_column_int64(q, 6);
+	a->boot_timeout_s = sqlite3_column_int(q, 7);
+	a->grace_s = sqlite3_column_int(q, 8);
 }
 
 static int
@@ -1610,4 +1616,34 @@ store_images_kept(struct store *st, int per_app, json_t **out,
 	}
 	*out = arr;
 	return 0;
+}
+
+int
+store_app_set_timeouts(struct store *st, const char *name, int boot_s,
+    int grace_s, struct perr *err)
+{
+	sqlite3_stmt	*q;
+	struct app	 a;
+	int		 rc;
+
+	if ((rc = tx_begin(st, err)) != 0)
+		return rc;
+	if ((rc = app_lookup(st, name, &a, err)) == 0) {
+		q = prep(st, "UPDATE apps SET boot_timeout_s = coalesce(?1, "
+		    "boot_timeout_s), grace_s = coalesce(?2, grace_s) WHERE "
+		    "id = ?3", 0);
+		if (q == NULL || (boot_s >= 0 ? sqlite3_bind_int(q, 1, boot_s) :
+		    sqlite3_bind_null(q, 1)) != SQLITE_OK ||
+		    (grace_s >= 0 ? sqlite3_bind_int(q, 2, grace_s) :
+		    sqlite3_bind_null(q, 2)) != SQLITE_OK ||
+		    sqlite3_bind_text(q, 3, a.id, -1, SQLITE_TRANSIENT) !=
+		    SQLITE_OK) {
+			sqlite3_finalize(q);
+			rc = db_fail(st, err, "update app");
+		} else
+			rc = step_done(st, q, "update app", err);
+	}
+	if (rc == 0)
+		rc = app_touch(st, a.id, err);
+	return tx_end(st, rc, err);
 }

@@ -28,6 +28,8 @@ struct app {
 	int		 maintenance;
 	int		 uid;		/* unprivileged uid for its processes */
 	long long	 release_version;	/* current, 0 if none */
+	int		 boot_timeout_s; /* web must bind $PORT within */
+	int		 grace_s;	/* SIGTERM -> SIGKILL on stop */
 };
 
 struct release {
@@ -91,6 +93,10 @@ int	store_app_list(struct store *, struct app **apps, size_t *n,
 int	store_app_delete(struct store *, const char *name, struct perr *);
 int	store_app_set_maintenance(struct store *, const char *name, int on,
 	    struct perr *);
+
+/* Set the boot timeout and stop grace (a negative value keeps one). */
+int	store_app_set_timeouts(struct store *, const char *name, int boot_s,
+	    int grace_s, struct perr *);
 
 /* *config is a new reference to an object of strings. */
 int	store_config_get(struct store *, const char *app, json_t **config,

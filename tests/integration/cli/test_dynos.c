@@ -295,6 +295,41 @@ test_zero_downtime_through_the_router(void **state)
 	print_message("%s", f->out.p);
 }
 
+/* Per-app boot timeout (R10) and stop grace (SIGTERM, then SIGKILL) */
+static void
+test_boot_timeout_and_grace(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(sh(f,
+	    "paas apps:create slowboot >/dev/null 2>&1\n"
+	    "git init -q -b main slowboot && cd slowboot\n"
+	    "cat > Procfile <<'PROCFILE'\n" WEB "\n"
+	    "stubborn: trap '' TERM; while :; do sleep 0.2; done\nPROCFILE\n"
+	    "commit one && push slowboot\n"
+	    "paas apps:settings boot_timeout=2 grace=1 -a slowboot | "
+	    "grep -q 'boot_timeout: 2s'\n"
+	    "! paas apps:settings boot_timeout=0 -a slowboot 2>/dev/null\n"
+	    /* a web process that never binds: R10, push rejected */
+	    "printf 'web: sleep 300\\n' > Procfile && commit two\n"
+	    "! git push -q http://paas:$PAAS_TOKEN@127.0.0.1:%d/slowboot.git "
+	    "main > ../b1 2>&1\n"
+	    "grep -q 'boot timeout (R10)' ../b1\n"
+	    "logs_have slowboot 'Error R10 (Boot timeout) -> Web process "
+	    "failed to bind to \\$PORT within 2 seconds'\n"
+	    "wait_for 10 sh -c \"paas ps -a slowboot | grep -q 'web.1: up .* "
+	    "(v2)'\"\n"
+	    /* a process that ignores SIGTERM is killed after the grace */
+	    "paas ps:scale stubborn=1 -a slowboot >/dev/null 2>&1\n"
+	    "wait_for 20 sh -c \"paas ps -a slowboot | grep -q 'stubborn.1: "
+	    "up'\"\n"
+	    "paas ps:scale stubborn=0 -a slowboot >/dev/null 2>&1\n"
+	    "wait_for 10 logs_have slowboot 'stubborn.1\\]: Error R12 (Exit "
+	    "timeout)'\n"
+	    "wait_for 10 logs_have slowboot 'stubborn.1\\]: Process exited "
+	    "with status 137'\n", f->d.api_port), 0);
+}
+
 /* paas run: attached stdio, exit status, stdin; detached to the logs */
 static void
 test_one_off_runs(void **state)
@@ -341,6 +376,8 @@ main(void)
 		    test_instances_survive_paasd_kill9, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_one_off_runs, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_boot_timeout_and_grace,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_zero_downtime_through_the_router, setup_router,
 		    teardown),
