@@ -59,6 +59,7 @@ struct dyno {
 	int			 run;		/* paas run (attached or not) */
 	int			 pending_start;	/* run: waits for its slug */
 	int			 run_exited;	/* run: ended, output draining */
+	int			 kill_on_start;	/* run: its client left early */
 	int			 exit_status;	/* at exit, from state.json */
 	struct dyno		*next;
 };
@@ -1287,9 +1288,12 @@ watch(struct dyno *d, uint64_t now)
 		return;
 	}
 	/* an attached run: its shim is known once it wrote its pid */
-	if (d->run && d->client && d->pidfd < 0 && !d->pid_polled &&
-	    !d->run_exited && shim_watch(d) == 0)
+	if (d->run && (d->client || d->kill_on_start) && d->pidfd < 0 &&
+	    !d->pid_polled && !d->run_exited && shim_watch(d) == 0) {
 		set_state(d, SUPER_UP);
+		if (d->kill_on_start)
+			(void)shim_command(d, "stop 0\n", NULL, 0);
+	}
 	if ((d->pidfd >= 0 && poll(&p, 1, 0) > 0) ||
 	    (d->pid_polled && kill(d->shim_pid, 0) != 0 && errno == ESRCH)) {
 		on_exited(d);
@@ -1780,4 +1784,6 @@ dyno_run_detach(struct dyno_client *c)
 	}
 	if (d->pidfd >= 0 || d->pid_polled)
 		(void)shim_command(d, "stop 0\n", NULL, 0);
+	else
+		d->kill_on_start = 1;	/* stopped as soon as it is known */
 }

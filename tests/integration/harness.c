@@ -408,6 +408,63 @@ harness_run(char *const argv[], char *const env[], const char *in,
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
+/*
+ * Instances outlive paasd by design: a test that ends with paasd killed
+ * must stop their shims itself (stop 0: SIGKILL to the container, then
+ * the shim removes its cgroup and dirs and exits).
+ */
+static void
+stop_shims(const char *data)
+{
+	char	pattern[400], *dir;
+	glob_t	g;
+	size_t	i;
+	int	pids[256], n = 0, tries;
+
+	snprintf(pattern, sizeof(pattern), "%s/instances/*/shim.pid", data);
+	if (glob(pattern, 0, NULL, &g) != 0)
+		return;
+	for (i = 0; i < g.gl_pathc && n < 256; i++) {
+		struct sockaddr_un	sa;
+		FILE			*f = fopen(g.gl_pathv[i], "re");
+		int			 pid = 0, fd;
+
+		if (f == NULL)
+			continue;
+		if (fscanf(f, "%d", &pid) != 1)
+			pid = 0;
+		fclose(f);
+		if (pid <= 1 || kill(pid, 0) != 0)
+			continue;
+		pids[n++] = pid;
+		dir = g.gl_pathv[i];
+		*strrchr(dir, '/') = '\0';
+		memset(&sa, 0, sizeof(sa));
+		sa.sun_family = AF_UNIX;
+		snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/shim.sock", dir);
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd >= 0 && connect(fd, (struct sockaddr *)&sa,
+		    sizeof(sa)) == 0)
+			(void)!write(fd, "stop 0\n", 7);
+		else
+			kill(pid, SIGTERM);
+		if (fd >= 0)
+			close(fd);
+	}
+	globfree(&g);
+	for (tries = 0; tries < 500; tries++) {
+		int alive = 0;
+
+		for (i = 0; i < (size_t)n; i++)
+			alive += pids[i] > 0 && kill(pids[i], 0) == 0;
+		if (alive == 0)
+			return;
+		msleep(10);
+	}
+	for (i = 0; i < (size_t)n; i++)
+		kill(pids[i], SIGKILL);
+}
+
 void
 harness_paasd_cleanup(struct daemon_proc *d)
 {
@@ -417,6 +474,7 @@ harness_paasd_cleanup(struct daemon_proc *d)
 
 	if (d->pid > 0)
 		harness_paasd_kill9(d);
+	stop_shims(d->data);
 	/* a router outlives paasd by design: end the one this test made */
 	snprintf(pattern, sizeof(pattern), "%s/router/router.pid", d->data);
 	{

@@ -361,7 +361,13 @@ test_one_off_runs(void **state)
 	    "wait_for 10 sh -c \"paas ps -a oneoff | grep -q 'run\\.'\"\n"
 	    "kill $(cat ../runpid)\n"
 	    "wait_for 10 sh -c \"! paas ps -a oneoff | grep -q 'run\\.'\"\n"
-	    "wait\n"), 0);
+	    "wait\n"
+	    /* ...even one that leaves before its container is up */
+	    "paas run -a oneoff -- sleep 300 >/dev/null 2>&1 & p=$!\n"
+	    "sleep 0.05; kill $p; wait $p || true\n"
+	    "sleep 0.5\n"
+	    "wait_for 10 sh -c \"! paas ps -a oneoff | grep -q 'run\\.'\"\n"),
+	    0);
 }
 
 int
