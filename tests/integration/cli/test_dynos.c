@@ -255,7 +255,10 @@ test_instances_survive_paasd_kill9(void **state)
 	    "test $n2 -gt $n1\n", addr, addr), 0);
 }
 
-/* Requests through the router during deploys and a rollback all succeed. */
+/*
+ * Requests through the router during three deploys and a rollback all
+ * succeed.
+ */
 static void
 test_zero_downtime_through_the_router(void **state)
 {
@@ -277,11 +280,12 @@ test_zero_downtime_through_the_router(void **state)
 	    "'Host: live.localhost' http://127.0.0.1:%d/hello.txt)\n"
 	    "  [ \"$code\" = 200 ] || bad=$((bad + 1)); i=$((i + 1))\n"
 	    "done; echo \"$i $bad\" > ../loop) &\n"
-	    "for v in v2 v3; do echo $v > hello.txt && commit $v && push live; "
-	    "done\n"
+	    /* three consecutive deploys (v3, v4, v5) and a rollback (v6) */
+	    "for v in v2 v3 v4; do echo $v > hello.txt && commit $v && "
+	    "push live; done\n"
 	    "paas rollback v3 -a live >/dev/null 2>&1\n"
 	    "wait_for 20 sh -c \"paas ps -a live --json | grep -c "
-	    "'\\\"release\\\": 5' | grep -qx 2\"\n"
+	    "'\\\"release\\\": 6' | grep -qx 2\"\n"
 	    "sleep 1; touch ../stop; wait\n"
 	    "read n bad < ../loop; echo \"requests=$n failed=$bad\"\n"
 	    "test $n -gt 20 && test $bad = 0\n"
