@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 N=${1:-20}
 BIN=$PWD/bin
 D=$(mktemp -d /tmp/paas-bench-scale-XXXXXX)
+chmod 755 "$D"	# builds run as the app user below it
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 API=$(port)
 cleanup() { [ -n "${PD:-}" ] && kill "$PD" 2>/dev/null && wait "$PD" 2>/dev/null; rm -rf "$D"; }
@@ -20,8 +21,8 @@ export PAAS_API="unix:$D/data/paasd.sock"
 TOKEN=$(cat "$D/data/admin-token")
 "$BIN/paas" apps:create scaler >/dev/null 2>&1
 mkdir "$D/app" && cd "$D/app"
-# a small web process: the stack's busybox-free minimal server
-printf 'web: exec python3 -c "import socket,os; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind((\\"0.0.0.0\\", int(os.environ[\\"PORT\\"]))); s.listen(8); import time; time.sleep(10**6)"\n' > Procfile
+# a small web process from the stack
+echo 'web: python3 -m http.server $PORT' > Procfile
 git init -q -b main && git add -A && git -c user.email=b@b -c user.name=b commit -qm app
 git push -q "http://paas:$TOKEN@127.0.0.1:$API/scaler.git" main 2>/dev/null
 cd - >/dev/null
@@ -39,8 +40,12 @@ shim=0; init=0; app=0; n=0
 for dir in "$D"/data/instances/*/; do
 	sp=$(cat "$dir/shim.pid")
 	ip=$(python3 -c "import json; print(json.load(open('$dir/state.json'))['pid'])")
-	ap=$(python3 -c "import json; print(json.load(open('$dir/state.json'))['app_pid'])")
-	shim=$((shim + $(pss "$sp"))); init=$((init + $(pss "$ip"))); app=$((app + $(pss "$ap"))); n=$((n + 1))
+	iid=$(basename "$dir")
+	# the app: every process of the instance's cgroup but init
+	procs=$(cat /sys/fs/cgroup/pids/paas/scaler/"$iid"/cgroup.procs \
+	    /sys/fs/cgroup/paas/scaler/"$iid"/cgroup.procs 2>/dev/null || true)
+	for p in $procs; do [ "$p" = "$ip" ] || app=$((app + $(pss "$p"))); done
+	shim=$((shim + $(pss "$sp"))); init=$((init + $(pss "$ip"))); n=$((n + 1))
 done
 python3 - "$t0" "$t1" "$N" "$n" "$shim" "$init" "$app" "$avail0" "$avail1" <<'PY'
 import sys
