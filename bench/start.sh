@@ -31,9 +31,11 @@ cleanup() {
 	done
 	crun delete -f paas-bench >/dev/null 2>&1 || true
 	runc delete -f paas-bench >/dev/null 2>&1 || true
-	for c in freezer memory pids cpu cpuacct cpuset devices blkio; do
-		rmdir /sys/fs/cgroup/$c/paas-bench/oci /sys/fs/cgroup/$c/paas-bench \
-		    /sys/fs/cgroup/$c/paas/bench/b1 /sys/fs/cgroup/$c/paas/bench \
+	# Every hierarchy runc/crun may have joined (v1 controllers plus the
+	# named systemd and unified ones), and the v2 root itself.
+	for c in /sys/fs/cgroup/*/ /sys/fs/cgroup/; do
+		rmdir "$c"paas-bench/oci "$c"paas-bench \
+		    "$c"paas/bench/b1 "$c"paas/bench \
 		    2>/dev/null || true
 	done
 	rm -rf "$W"
