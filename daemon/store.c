@@ -317,6 +317,43 @@ store_integrity_ok(struct store *st)
 	return ok;
 }
 
+/*
+ * rows_collect() steps q to its end into a malloc'd array of size-byte
+ * elements, each filled by row(). On a read error the elements filled so
+ * far go to drop() (if any) and nothing is returned. q may be NULL (a
+ * failed prep) and is always finalized.
+ */
+static int
+rows_collect(struct store *st, sqlite3_stmt *q, size_t size,
+    void (*row)(sqlite3_stmt *, void *), void (*drop)(void *),
+    void **out, size_t *n, const char *what, struct perr *err)
+{
+	char	*v = NULL;
+	size_t	 len = 0;
+	int	 step;
+
+	if (q == NULL)
+		return db_fail(st, err, what);
+	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+		char *nv = realloc(v, (len + 1) * size);
+
+		if (nv == NULL)
+			abort();
+		v = nv;
+		row(q, v + len++ * size);
+	}
+	sqlite3_finalize(q);
+	if (step != SQLITE_DONE) {
+		while (drop != NULL && len > 0)
+			drop(v + --len * size);
+		free(v);
+		return db_fail(st, err, what);
+	}
+	*out = v;
+	*n = len;
+	return 0;
+}
+
 /* ---------------------------------------------------------------- apps */
 
 #define APP_COLS "a.id, a.name, a.created_at, a.updated_at, a.maintenance, " \
@@ -324,8 +361,10 @@ store_integrity_ok(struct store *st)
 	"AND r.status = 'succeeded'), a.boot_timeout_s, a.grace_s"
 
 static void
-app_row(sqlite3_stmt *q, struct app *a)
+app_row(sqlite3_stmt *q, void *p)
 {
+	struct app *a = p;
+
 	memset(a, 0, sizeof(*a));
 	col_copy(a->id, sizeof(a->id), q, 0);
 	col_copy(a->name, sizeof(a->name), q, 1);
@@ -499,29 +538,15 @@ store_app_list(struct store *st, struct app **out, size_t *n,
     struct perr *err)
 {
 	sqlite3_stmt	*q;
-	struct app	*v = NULL;
-	size_t		 len = 0;
-	int		 step;
+	void	*v;
+	int		 rc;
 
 	q = prep(st, "SELECT " APP_COLS " FROM apps a ORDER BY a.name", 0);
-	if (q == NULL)
-		return db_fail(st, err, "list apps");
-	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
-		struct app *nv = realloc(v, (len + 1) * sizeof(*v));
-
-		if (nv == NULL)
-			abort();
-		v = nv;
-		app_row(q, &v[len++]);
-	}
-	sqlite3_finalize(q);
-	if (step != SQLITE_DONE) {
-		free(v);
-		return db_fail(st, err, "list apps");
-	}
-	*out = v;
-	*n = len;
-	return 0;
+	rc = rows_collect(st, q, sizeof(**out), app_row, NULL, &v, n,
+	    "list apps", err);
+	if (rc == 0)
+		*out = v;
+	return rc;
 }
 
 int
@@ -807,8 +832,16 @@ release_release(struct release *r)
 }
 
 static void
-release_row(sqlite3_stmt *q, struct release *r)
+release_drop(void *p)
 {
+	release_release(p);
+}
+
+static void
+release_row(sqlite3_stmt *q, void *p)
+{
+	struct release *r = p;
+
 	memset(r, 0, sizeof(*r));
 	col_copy(r->id, sizeof(r->id), q, 0);
 	r->version = sqlite3_column_int64(q, 1);
@@ -858,35 +891,19 @@ store_release_list(struct store *st, const char *app,
     struct release **out, size_t *n, struct perr *err)
 {
 	sqlite3_stmt	*q;
-	struct release	*v = NULL;
+	void	*v;
 	struct app	 a;
-	size_t		 len = 0;
-	int		 rc, step;
+	int		 rc;
 
 	if ((rc = app_lookup(st, app, &a, err)) != 0)
 		return rc;
 	q = prep(st, "SELECT " REL_COLS " FROM releases r WHERE r.app_id = ? "
 	    "ORDER BY r.version DESC", 1, a.id);
-	if (q == NULL)
-		return db_fail(st, err, "list releases");
-	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
-		struct release *nv = realloc(v, (len + 1) * sizeof(*v));
-
-		if (nv == NULL)
-			abort();
-		v = nv;
-		release_row(q, &v[len++]);
-	}
-	sqlite3_finalize(q);
-	if (step != SQLITE_DONE) {
-		while (len)
-			release_release(&v[--len]);
-		free(v);
-		return db_fail(st, err, "list releases");
-	}
-	*out = v;
-	*n = len;
-	return 0;
+	rc = rows_collect(st, q, sizeof(**out), release_row,
+	    release_drop, &v, n, "list releases", err);
+	if (rc == 0)
+		*out = v;
+	return rc;
 }
 
 int
@@ -970,43 +987,36 @@ out:
 
 /* ---------------------------------------------------------------- formation */
 
+static void
+formation_row(sqlite3_stmt *q, void *p)
+{
+	struct formation *f = p;
+
+	memset(f, 0, sizeof(*f));
+	col_copy(f->type, sizeof(f->type), q, 0);
+	f->quantity = sqlite3_column_int(q, 1);
+	col_copy(f->size, sizeof(f->size), q, 2);
+	col_copy(f->updated_at, sizeof(f->updated_at), q, 3);
+}
+
 int
 store_formation_list(struct store *st, const char *app,
     struct formation **out, size_t *n, struct perr *err)
 {
 	sqlite3_stmt		*q;
-	struct formation	*v = NULL;
+	void		*v;
 	struct app		 a;
-	size_t			 len = 0;
-	int			 rc, step;
+	int			 rc;
 
 	if ((rc = app_lookup(st, app, &a, err)) != 0)
 		return rc;
 	q = prep(st, "SELECT type, quantity, size, updated_at FROM formation "
 	    "WHERE app_id = ? ORDER BY type", 1, a.id);
-	if (q == NULL)
-		return db_fail(st, err, "list formation");
-	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
-		struct formation *nv = realloc(v, (len + 1) * sizeof(*v));
-
-		if (nv == NULL)
-			abort();
-		v = nv;
-		memset(&v[len], 0, sizeof(*v));
-		col_copy(v[len].type, sizeof(v[len].type), q, 0);
-		v[len].quantity = sqlite3_column_int(q, 1);
-		col_copy(v[len].size, sizeof(v[len].size), q, 2);
-		col_copy(v[len].updated_at, sizeof(v[len].updated_at), q, 3);
-		len++;
-	}
-	sqlite3_finalize(q);
-	if (step != SQLITE_DONE) {
-		free(v);
-		return db_fail(st, err, "list formation");
-	}
-	*out = v;
-	*n = len;
-	return 0;
+	rc = rows_collect(st, q, sizeof(**out), formation_row, NULL, &v, n,
+	    "list formation", err);
+	if (rc == 0)
+		*out = v;
+	return rc;
 }
 
 static int
@@ -1059,8 +1069,10 @@ store_formation_update(struct store *st, const char *app,
 /* ---------------------------------------------------------------- domains */
 
 static void
-domain_row(sqlite3_stmt *q, struct domain *d)
+domain_row(sqlite3_stmt *q, void *p)
 {
+	struct domain *d = p;
+
 	memset(d, 0, sizeof(*d));
 	col_copy(d->id, sizeof(d->id), q, 0);
 	col_copy(d->hostname, sizeof(d->hostname), q, 1);
@@ -1073,33 +1085,19 @@ store_domain_list(struct store *st, const char *app, struct domain **out,
     size_t *n, struct perr *err)
 {
 	sqlite3_stmt	*q;
-	struct domain	*v = NULL;
+	void	*v;
 	struct app	 a;
-	size_t		 len = 0;
-	int		 rc, step;
+	int		 rc;
 
 	if ((rc = app_lookup(st, app, &a, err)) != 0)
 		return rc;
 	q = prep(st, "SELECT id, hostname, kind, created_at FROM domains "
 	    "WHERE app_id = ? ORDER BY kind = 'custom', hostname", 1, a.id);
-	if (q == NULL)
-		return db_fail(st, err, "list domains");
-	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
-		struct domain *nv = realloc(v, (len + 1) * sizeof(*v));
-
-		if (nv == NULL)
-			abort();
-		v = nv;
-		domain_row(q, &v[len++]);
-	}
-	sqlite3_finalize(q);
-	if (step != SQLITE_DONE) {
-		free(v);
-		return db_fail(st, err, "list domains");
-	}
-	*out = v;
-	*n = len;
-	return 0;
+	rc = rows_collect(st, q, sizeof(**out), domain_row, NULL, &v, n,
+	    "list domains", err);
+	if (rc == 0)
+		*out = v;
+	return rc;
 }
 
 int
@@ -1161,8 +1159,10 @@ out:
 /* ---------------------------------------------------------------- keys */
 
 static void
-key_row(sqlite3_stmt *q, struct store_key *k)
+key_row(sqlite3_stmt *q, void *p)
 {
+	struct store_key *k = p;
+
 	memset(k, 0, sizeof(*k));
 	col_copy(k->id, sizeof(k->id), q, 0);
 	col_copy(k->fingerprint, sizeof(k->fingerprint), q, 1);
@@ -1177,6 +1177,12 @@ store_key_release(struct store_key *k)
 {
 	free(k->blob);
 	k->blob = NULL;
+}
+
+static void
+key_drop(void *p)
+{
+	store_key_release(p);
 }
 
 int
@@ -1218,32 +1224,16 @@ store_key_list(struct store *st, struct store_key **out, size_t *n,
     struct perr *err)
 {
 	sqlite3_stmt		*q;
-	struct store_key	*v = NULL;
-	size_t			 len = 0;
-	int			 step;
+	void		*v;
+	int			 rc;
 
 	q = prep(st, "SELECT id, fingerprint, type, blob, comment, created_at "
 	    "FROM ssh_keys ORDER BY created_at, id", 0);
-	if (q == NULL)
-		return db_fail(st, err, "list keys");
-	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
-		struct store_key *nv = realloc(v, (len + 1) * sizeof(*v));
-
-		if (nv == NULL)
-			abort();
-		v = nv;
-		key_row(q, &v[len++]);
-	}
-	sqlite3_finalize(q);
-	if (step != SQLITE_DONE) {
-		while (len)
-			store_key_release(&v[--len]);
-		free(v);
-		return db_fail(st, err, "list keys");
-	}
-	*out = v;
-	*n = len;
-	return 0;
+	rc = rows_collect(st, q, sizeof(**out), key_row, key_drop, &v, n,
+	    "list keys", err);
+	if (rc == 0)
+		*out = v;
+	return rc;
 }
 
 int
@@ -1278,8 +1268,10 @@ store_key_remove(struct store *st, const char *id, struct store_key *k,
 /* ---------------------------------------------------------------- builds */
 
 static void
-build_row(sqlite3_stmt *q, struct store_build *b)
+build_row(sqlite3_stmt *q, void *p)
 {
+	struct store_build *b = p;
+
 	memset(b, 0, sizeof(*b));
 	col_copy(b->id, sizeof(b->id), q, 0);
 	col_copy(b->commit, sizeof(b->commit), q, 1);
@@ -1363,34 +1355,20 @@ store_build_list(struct store *st, const char *app, struct store_build **out,
     size_t *n, struct perr *err)
 {
 	sqlite3_stmt		*q;
-	struct store_build	*v = NULL;
+	void		*v;
 	struct app		 a;
-	size_t			 len = 0;
-	int			 rc, step;
+	int			 rc;
 
 	if ((rc = app_lookup(st, app, &a, err)) != 0)
 		return rc;
 	q = prep(st, "SELECT id, commit_sha, status, release_version, "
 	    "created_at, updated_at FROM builds WHERE app_id = ? "
 	    "ORDER BY created_at DESC, rowid DESC", 1, a.id);
-	if (q == NULL)
-		return db_fail(st, err, "list builds");
-	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
-		struct store_build *nv = realloc(v, (len + 1) * sizeof(*v));
-
-		if (nv == NULL)
-			abort();
-		v = nv;
-		build_row(q, &v[len++]);
-	}
-	sqlite3_finalize(q);
-	if (step != SQLITE_DONE) {
-		free(v);
-		return db_fail(st, err, "list builds");
-	}
-	*out = v;
-	*n = len;
-	return 0;
+	rc = rows_collect(st, q, sizeof(**out), build_row, NULL, &v, n,
+	    "list builds", err);
+	if (rc == 0)
+		*out = v;
+	return rc;
 }
 
 static int
