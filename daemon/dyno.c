@@ -216,7 +216,8 @@ set_state(struct dyno *d, enum super_state next)
 {
 	if (d->s.state == next)
 		return;
-	if (d->s.state == SUPER_UP || next == SUPER_UP)
+	if (d->s.state == SUPER_UP || next == SUPER_UP ||
+	    d->s.state == SUPER_CRASHED || next == SUPER_CRASHED)
 		routes_dirty = 1;
 	/* "stopping" is ours; Heroku's users see up -> down */
 	if (next != SUPER_STOPPING)
@@ -1259,12 +1260,17 @@ write_routes(void)
 		abort();
 	n = 0;
 	for (d = dynos; d; d = d->next) {
-		if (d->s.state != SUPER_UP || d->port == 0)
+		int crashed = d->s.state == SUPER_CRASHED && !d->oneoff &&
+		    strcmp(d->s.type, "web") == 0;
+
+		if (!crashed && (d->s.state != SUPER_UP || d->port == 0))
 			continue;
 		memcpy(be[n].app, d->s.app, sizeof(be[n].app));
 		dyno_name(d, be[n].dyno, sizeof(be[n].dyno));
-		snprintf(be[n].address, sizeof(be[n].address),
-		    "127.0.0.1:%d", d->port);
+		if (!crashed)
+			snprintf(be[n].address, sizeof(be[n].address),
+			    "127.0.0.1:%d", d->port);
+		be[n].crashed = crashed;
 		n++;
 	}
 	snprintf(path, sizeof(path), "%s/router/routes.json", pd->data_dir);

@@ -19,21 +19,29 @@ routes_build(const struct app *apps, size_t napps,
 	all = json_object();
 	for (i = 0; i < napps; i++) {
 		json_t *app, *names, *inst;
+		int	crashed = 0;
 
 		names = json_array();
 		for (j = 0; j < ndomains[i]; j++)
 			json_array_append_new(names,
 			    json_string(domains[i][j].hostname));
 		inst = json_array();
-		for (j = 0; j < nbe; j++)
-			if (strcmp(be[j].app, apps[i].name) == 0)
+		for (j = 0; j < nbe; j++) {
+			if (strcmp(be[j].app, apps[i].name) != 0)
+				continue;
+			if (be[j].crashed)
+				crashed = 1;
+			else
 				json_array_append_new(inst, json_pack(
 				    "{s:s, s:s}", "dyno", be[j].dyno,
 				    "address", be[j].address));
-		app = json_pack("{s:o, s:b, s:n, s:I, s:o}", "domains", names,
-		    "maintenance", apps[i].maintenance, "maintenance_page",
+		}
+		app = json_pack("{s:o, s:b, s:n, s:I, s:o, s:b}", "domains",
+		    names, "maintenance", apps[i].maintenance,
+		    "maintenance_page",
 		    "body_max", (json_int_t)ROUTES_BODY_MAX_DEFAULT,
-		    "instances", inst);
+		    "instances", inst,
+		    "crashed", crashed && json_array_size(inst) == 0);
 		json_object_set_new(all, apps[i].name, app);
 	}
 	root = json_pack("{s:i, s:o}", "version", 1, "apps", all);

@@ -15,11 +15,17 @@
  */
 #define ROUTES_BODY_MAX_DEFAULT	(1024LL * 1024 * 1024)
 
-/* A ready web instance, as the router needs it. */
+/*
+ * A ready web instance, as the router needs it; or, with crashed set, a
+ * web instance that exited on its own (no address): an app with such an
+ * instance and no ready one is marked crashed, and the router answers
+ * H10 rather than H14 for it.
+ */
 struct routes_backend {
 	char	app[32];
 	char	dyno[72];	/* "web.1" */
 	char	address[64];	/* "127.0.0.1:41234" */
+	int	crashed;
 };
 
 /* Pure: the table for these apps, domains and backends. */

@@ -649,7 +649,11 @@ conn_route(struct conn *c)
 		return 0;
 	}
 	if (a->ninst == 0) {
-		conn_respond(c, 503, NULL, "H14", "No web processes running", 1);
+		if (a->crashed)
+			conn_respond(c, 503, NULL, "H10", "App crashed", 1);
+		else
+			conn_respond(c, 503, NULL, "H14",
+			    "No web processes running", 1);
 		return 0;
 	}
 	if ((c->head.flags & HEAD_HAS_CL) && c->head.content_length >

@@ -224,22 +224,25 @@ parse_app(struct route_table *t, const char *name, json_t *ja,
 {
 	json_error_t	 je;
 	json_t		*doms = NULL, *insts = NULL, *page = NULL;
-	int		 maint = 0;
+	int		 maint = 0, crashed = 0;
 	json_int_t	 body_max = (json_int_t)(1024LL * 1024 * 1024);
 	size_t		 i;
 	int		 rc;
 
 	if (valid_app_name(name, strlen(name), err) != 0)
 		return -EINVAL;
-	if (json_unpack_ex(ja, &je, JSON_STRICT, "{s:o, s?b, s?o, s?I, s:o}",
-	    "domains", &doms, "maintenance", &maint, "maintenance_page", &page,
-	    "body_max", &body_max, "instances", &insts) != 0)
+	if (json_unpack_ex(ja, &je, JSON_STRICT,
+	    "{s:o, s?b, s?o, s?I, s:o, s?b}", "domains", &doms,
+	    "maintenance", &maint, "maintenance_page", &page,
+	    "body_max", &body_max, "instances", &insts,
+	    "crashed", &crashed) != 0)
 		return perr_set(err, -EINVAL, "app '%s': %s", name, je.text);
 	if (!json_is_array(doms) || !json_is_array(insts) || body_max < 0 ||
 	    (page != NULL && !json_is_null(page) && !json_is_string(page)))
 		return perr_set(err, -EINVAL, "app '%s': bad field type", name);
 	a->name = strdup(name);
 	a->maintenance = maint;
+	a->crashed = crashed;
 	a->body_max = (uint64_t)body_max;
 	if (page != NULL && json_is_string(page))
 		a->maintenance_page = strdup(json_string_value(page));

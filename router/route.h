@@ -26,6 +26,7 @@ struct route_inst {
 struct route_app {
 	char			*name;
 	int			 maintenance;
+	int			 crashed;	/* web crashed, none up: H10 */
 	char			*maintenance_page;	/* NULL: default page */
 	uint64_t		 body_max;		/* bytes */
 	struct route_inst	*inst;

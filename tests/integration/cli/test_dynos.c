@@ -374,6 +374,32 @@ test_one_off_runs(void **state)
 	    0);
 }
 
+/*
+ * A web process that dies on its own: while none is up the router answers
+ * 503 with H10 (App crashed); scaled to zero it is H14 (No web processes).
+ */
+static void
+test_router_h10_and_h14(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(sh(f,
+	    "paas apps:create flaky >/dev/null 2>&1\n"
+	    "git init -q -b main flaky && cd flaky\n"
+	    "printf '%%s\\n' 'web: python3 -m http.server $PORT & sleep 2; "
+	    "kill $!; exit 1' > Procfile\n"
+	    "echo ok > hello.txt && commit one && push flaky\n"
+	    "get() { curl -s -o /dev/null -w '%%{http_code}' -H "
+	    "'Host: flaky.localhost' http://127.0.0.1:%d/hello.txt; }\n"
+	    "h10() { test \"$(get)\" = 503 && paas logs -n 200 --source router "
+	    "-a flaky | grep -q 'at=error code=H10 desc=\"App crashed\"'; }\n"
+	    "wait_for 30 h10 || { paas logs -n 60 -a flaky >&2; false; }\n"
+	    "paas ps:scale web=0 -a flaky >/dev/null 2>&1\n"
+	    "h14() { test \"$(get)\" = 503 && paas logs -n 200 --source router "
+	    "-a flaky | grep -q 'at=error code=H14'; }\n"
+	    "wait_for 20 h14\n", f->d.http_port), 0);
+}
+
 int
 main(void)
 {
@@ -391,6 +417,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_zero_downtime_through_the_router, setup_router,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_router_h10_and_h14,
+		    setup_router, teardown),
 	};
 
 	harness_alarm(600);

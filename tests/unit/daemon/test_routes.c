@@ -17,10 +17,12 @@ test_build_table(void **state)
 	struct domain		d0[2], d1[1];
 	const struct domain	*doms[2] = { d0, d1 };
 	size_t			nd[2] = { 2, 1 };
-	struct routes_backend	be[3] = {
-		{ "shop", "web.1", "127.0.0.1:5001" },
-		{ "shop", "web.2", "127.0.0.1:5002" },
-		{ "gone", "web.1", "127.0.0.1:5003" },
+	struct routes_backend	be[5] = {
+		{ "shop", "web.1", "127.0.0.1:5001", 0 },
+		{ "shop", "web.2", "127.0.0.1:5002", 0 },
+		{ "gone", "web.1", "127.0.0.1:5003", 0 },
+		{ "shop", "web.3", "", 1 },	/* crashed, shop still up */
+		{ "blog", "web.1", "", 1 },	/* crashed, none up */
 	};
 	json_t			*t, *shop, *blog;
 
@@ -34,7 +36,7 @@ test_build_table(void **state)
 	strcpy(d0[0].hostname, "shop.localhost");
 	strcpy(d0[1].hostname, "*.shop.example");
 	strcpy(d1[0].hostname, "blog.localhost");
-	t = routes_build(apps, 2, doms, nd, be, 3);
+	t = routes_build(apps, 2, doms, nd, be, 5);
 	assert_int_equal(json_integer_value(json_object_get(t, "version")), 1);
 	shop = json_object_get(json_object_get(t, "apps"), "shop");
 	blog = json_object_get(json_object_get(t, "apps"), "blog");
@@ -46,6 +48,8 @@ test_build_table(void **state)
 	    json_object_get(shop, "instances"), 1), "address")),
 	    "127.0.0.1:5002");
 	assert_true(json_is_false(json_object_get(shop, "maintenance")));
+	assert_true(json_is_false(json_object_get(shop, "crashed")));
+	assert_true(json_is_true(json_object_get(blog, "crashed")));
 	assert_true(json_is_true(json_object_get(blog, "maintenance")));
 	assert_int_equal(json_array_size(json_object_get(blog, "instances")),
 	    0);

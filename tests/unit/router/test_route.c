@@ -16,7 +16,8 @@ static const char table_json[] =
     "\"deep\":{\"domains\":[\"*.b.example.org\",\"exact.b.example.org\"],"
     "\"maintenance\":true,\"maintenance_page\":\"<p>later</p>\","
     "\"body_max\":10,\"instances\":[]},"
-    "\"other\":{\"domains\":[\"x.example.org\"],\"instances\":[]}}}";
+    "\"other\":{\"domains\":[\"x.example.org\"],\"instances\":[],"
+    "\"crashed\":true}}}";
 
 static int
 table_setup(void **state)
@@ -91,6 +92,9 @@ test_route_fields(void **state)
 	assert_string_equal(a->maintenance_page, "<p>later</p>");
 	assert_int_equal(a->body_max, 10);
 	assert_int_equal(a->ninst, 0);
+	assert_false(a->crashed);
+	a = route_lookup(*state, SLICE("x.example.org"));
+	assert_true(a->crashed);
 	a = route_lookup(*state, SLICE("shop.example.test"));
 	assert_int_equal(a->ninst, 2);
 	assert_string_equal(a->inst[1].dyno, "web.2");
