@@ -36,8 +36,12 @@ setup(void **state)
 	struct fixture *f = calloc(1, sizeof(*f));
 
 	harness_tmpdir(f->d.data, sizeof(f->d.data), "cli");
-	if (harness_paasd_start(&f->d) != 0)
+	if (harness_paasd_start(&f->d) != 0) {
+		/* cmocka runs no teardown after a failed setup */
+		harness_paasd_cleanup(&f->d);
+		free(f);
 		return -1;
+	}
 	snprintf(f->api, sizeof(f->api), "PAAS_API=unix:%s", f->d.sock);
 	harness_bin("paas", f->paas, sizeof(f->paas));
 	buf_init(&f->out);

@@ -32,13 +32,20 @@ setup(void **state)
 	struct fixture *f = calloc(1, sizeof(*f));
 
 	harness_tmpdir(f->d.data, sizeof(f->d.data), "deploy");
-	if (harness_paasd_start(&f->d) != 0)
+	if (harness_paasd_start(&f->d) != 0) {
+		/* cmocka runs no teardown after a failed setup */
+		harness_paasd_cleanup(&f->d);
+		free(f);
 		return -1;
+	}
 	harness_bin("paas", f->paas, sizeof(f->paas));
 	snprintf(f->work, sizeof(f->work), "%s/work", f->d.data);
 	/* 0755: a buildpack here is cloned or read as the app's user */
-	if (mkdir(f->work, 0755) != 0 || chmod(f->work, 0755) != 0)
+	if (mkdir(f->work, 0755) != 0 || chmod(f->work, 0755) != 0) {
+		harness_paasd_cleanup(&f->d);
+		free(f);
 		return -1;
+	}
 	buf_init(&f->out);
 	buf_init(&f->err);
 	*state = f;

@@ -38,16 +38,22 @@ setup_with(void **state, int router)
 	harness_tmpdir(f->d.data, sizeof(f->d.data), "dynos");
 	f->d.router = router;
 	f->d.netpolicy = 1;
-	if (harness_paasd_start(&f->d) != 0)
-		return -1;
-	harness_bin("paas", f->paas, sizeof(f->paas));
-	snprintf(f->work, sizeof(f->work), "%s/work", f->d.data);
-	if (mkdir(f->work, 0700) != 0)
-		return -1;
 	buf_init(&f->out);
 	buf_init(&f->err);
 	*state = f;
+	if (harness_paasd_start(&f->d) != 0)
+		goto fail;
+	harness_bin("paas", f->paas, sizeof(f->paas));
+	snprintf(f->work, sizeof(f->work), "%s/work", f->d.data);
+	if (mkdir(f->work, 0700) != 0)
+		goto fail;
 	return 0;
+fail:
+	/* cmocka runs no teardown after a failed setup */
+	harness_paasd_cleanup(&f->d);
+	free(f);
+	*state = NULL;
+	return -1;
 }
 
 static int

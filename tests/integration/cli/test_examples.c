@@ -29,11 +29,18 @@ setup(void **state)
 
 	harness_tmpdir(f->d.data, sizeof(f->d.data), "examples");
 	f->d.router = 1;
-	if (harness_paasd_start(&f->d) != 0)
+	if (harness_paasd_start(&f->d) != 0) {
+		/* cmocka runs no teardown after a failed setup */
+		harness_paasd_cleanup(&f->d);
+		free(f);
 		return -1;
+	}
 	snprintf(f->work, sizeof(f->work), "%s/work", f->d.data);
-	if (mkdir(f->work, 0755) != 0)
+	if (mkdir(f->work, 0755) != 0) {
+		harness_paasd_cleanup(&f->d);
+		free(f);
 		return -1;
+	}
 	buf_init(&f->out);
 	buf_init(&f->err);
 	*state = f;
