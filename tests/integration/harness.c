@@ -535,3 +535,21 @@ harness_port_open(int port)
 	close(fd);
 	return 1;
 }
+
+int
+harness_script(const char *script, struct buf *out, struct buf *err)
+{
+	char	*argv[] = { "/bin/sh", "-ec", (char *)script, NULL };
+	int	 rc;
+
+	rc = harness_run(argv, NULL, NULL, out, err);
+	if (rc != 0) {
+		fprintf(stderr, "script failed (%d):\n", rc);
+		fputs(script, stderr);
+		fputs("\n--- stdout:\n", stderr);
+		fputs(out->p ? out->p : "", stderr);
+		fputs("--- stderr:\n", stderr);
+		fputs(err->p ? err->p : "", stderr);
+	}
+	return rc;
+}

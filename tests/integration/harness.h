@@ -62,5 +62,10 @@ int	harness_http_raw(int port, const char *raw, size_t rawlen,
  */
 int	harness_run(char *const argv[], char *const env[], const char *in,
 	    struct buf *out, struct buf *err);
+/*
+ * harness_script() runs script with `sh -ec` and returns its status; on
+ * a failure the script and both captured streams go to stderr.
+ */
+int	harness_script(const char *script, struct buf *out, struct buf *err);
 
 #endif

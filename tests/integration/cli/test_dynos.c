@@ -86,7 +86,6 @@ static int
 sh(struct fixture *f, const char *fmt, ...)
 {
 	struct buf	 script = BUF_INIT;
-	char		*argv[] = { "/bin/sh", "-ec", NULL, NULL };
 	va_list		 ap;
 	int		 rc;
 
@@ -111,16 +110,7 @@ sh(struct fixture *f, const char *fmt, ...)
 	va_start(ap, fmt);
 	buf_vaddf(&script, fmt, ap);
 	va_end(ap);
-	argv[2] = script.p;
-	rc = harness_run(argv, NULL, NULL, &f->out, &f->err);
-	if (rc != 0) {
-		fprintf(stderr, "script failed (%d):\n", rc);
-		fputs(script.p, stderr);
-		fputs("\n--- stdout:\n", stderr);
-		fputs(f->out.p, stderr);
-		fputs("--- stderr:\n", stderr);
-		fputs(f->err.p, stderr);
-	}
+	rc = harness_script(script.p, &f->out, &f->err);
 	buf_release(&script);
 	return rc;
 }
