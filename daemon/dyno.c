@@ -23,6 +23,7 @@
 #include "applog.h"
 #include "cgroup.h"
 #include "dyno.h"
+#include "health.h"
 #include "log.h"
 #include "oci.h"
 #include "proc.h"
@@ -35,6 +36,19 @@
 #define DYNO_ACTIONS_MAX	256
 #define DYNO_AWAIT_MS		(SUPER_BOOT_TIMEOUT_MS + 30000)
 #define DYNO_CMD_MAX		4096
+
+/* A web instance's health checks, run once it accepts on $PORT. */
+struct hprobe {
+	struct health_conf	 conf;
+	size_t			 idx;		/* check being run */
+	int			 attempt;	/* attempts made of it */
+	uint64_t		 next_at;	/* start the next attempt at */
+	uint64_t		 deadline;	/* of the attempt in flight */
+	int			 fd;		/* -1: no attempt in flight */
+	char			 req[HEALTH_REQ_MAX];
+	size_t			 reqlen, sent;
+	struct health_resp	 resp;
+};
 
 struct dyno {
 	struct super_inst	 s;
@@ -54,6 +68,9 @@ struct dyno {
 	uint64_t		 boot_deadline;
 	int			 boot_failed;
 	int			 boot_timeout_s;
+	int			 bound;		/* web: accepted on $PORT */
+	struct hprobe		*hp;		/* web: its checks, or NULL */
+	char			 why[240];	/* why it failed to boot */
 	int			 oneoff;	/* release phase or run: not planned */
 	struct dyno_client	*client;	/* paas run: attached client */
 	int			 run;		/* paas run (attached or not) */
@@ -95,6 +112,8 @@ struct await {
 	uint64_t	 deadline;
 	struct await	*next;
 };
+
+static int	hprobe_load(struct dyno *, const char *slug, struct perr *);
 
 static struct paasd	*pd;
 static uv_loop_t	*loop;
@@ -180,6 +199,19 @@ write_json(const char *dir, const char *file, json_t *o)
 }
 
 static void
+hprobe_free(struct dyno *d)
+{
+	if (d->hp == NULL)
+		return;
+	if (d->hp->fd >= 0) {
+		close(d->hp->fd);
+		health_resp_release(&d->hp->resp);
+	}
+	free(d->hp);
+	d->hp = NULL;
+}
+
+static void
 dyno_free(struct dyno *d)
 {
 	struct dyno **pp;
@@ -197,6 +229,7 @@ dyno_free(struct dyno *d)
 		buf_release(&d->client->stdin_buf);
 		free(d->client);
 	}
+	hprobe_free(d);
 	free(d);
 }
 
@@ -745,7 +778,18 @@ act_start(const struct super_action *a)
 	d->boot_timeout_s = app.boot_timeout_s;
 	d->next = dynos;
 	dynos = d;
-	if (start_shim(d, &app, rel.config, slug, &err) != 0) {
+	if (d->port && hprobe_load(d, slug, &err) != 0) {
+		char name[80];
+
+		dyno_name(d, name, sizeof(name));
+		applog_event(pd->applog, d->s.app, name, "Error: the health "
+		    "checks cannot be used: %s", err.msg);
+		snprintf(d->why, sizeof(d->why), "%.20s not started: %.200s",
+		    name, err.msg);
+		d->s.crashes++;
+		d->s.retry_ms = now_ms() + super_backoff_ms(d->s.crashes);
+		set_state(d, SUPER_CRASHED);
+	} else if (start_shim(d, &app, rel.config, slug, &err) != 0) {
 		log_warnx("app=%s %s", a->app, err.msg);
 		event(d, "Error starting process: %s%s", err.msg, "");
 		d->s.crashes++;
@@ -1054,9 +1098,12 @@ await_count(const struct await *w, int *up, int *failed, char *why,
 			(*up)++;
 		if (d->s.state == SUPER_CRASHED) {
 			(*failed)++;
-			snprintf(why, whylen, "%s.%d %s", d->s.type, d->s.index,
-			    d->boot_failed ? "did not bind to $PORT within the "
-			    "boot timeout (R10)" : "crashed while booting");
+			if (d->why[0])
+				snprintf(why, whylen, "%.*s", (int)whylen - 1,
+				    d->why);
+			else
+				snprintf(why, whylen, "%s.%d crashed while "
+				    "booting", d->s.type, d->s.index);
 		}
 	}
 	return want;
@@ -1282,6 +1329,207 @@ write_routes(void)
 
 /* ---------------------------------------------------------------- tick */
 
+/* ---------------------------------------------------------------- health */
+
+static void	await_extend(const char *app, long long release, uint64_t until);
+
+/*
+ * Read the release's declared health checks (app.json, CHECKS) for a web
+ * instance about to start. 0: none or loaded; <0: the declaration is
+ * bad, and err says why.
+ */
+static int
+hprobe_load(struct dyno *d, const char *slug, struct perr *err)
+{
+	struct health_conf	conf;
+	char			appdir[600];
+	int			fd, rc;
+
+	snprintf(appdir, sizeof(appdir), "%s/app", slug);
+	fd = open(appdir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return 0;	/* an empty slug declares nothing */
+	rc = health_load(fd, &conf, err);
+	close(fd);
+	if (rc != 0 || conf.n == 0)
+		return rc;
+	d->hp = calloc(1, sizeof(*d->hp));
+	if (d->hp == NULL)
+		abort();
+	d->hp->conf = conf;
+	d->hp->fd = -1;
+	return 0;
+}
+
+/* Start an attempt: connect (non-blocking) and queue the request. */
+static int
+hprobe_begin(struct dyno *d, uint64_t now, char *why, size_t whylen)
+{
+	struct hprobe		*h = d->hp;
+	const struct health_check *c = &h->conf.c[h->idx];
+	struct sockaddr_in	 sa;
+	char			 host[300];
+	int			 n;
+
+	snprintf(host, sizeof(host), "%s.%s", d->s.app, pd->domain);
+	if ((n = health_request(c, host, h->req, sizeof(h->req))) < 0) {
+		snprintf(why, whylen, "request too long");
+		return -1;
+	}
+	h->reqlen = (size_t)n;
+	h->sent = 0;
+	h->deadline = now + (uint64_t)c->timeout_s * 1000;
+	h->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (h->fd < 0) {
+		snprintf(why, whylen, "socket: %s", strerror(errno));
+		return -1;
+	}
+	health_resp_init(&h->resp);
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)d->port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (connect(h->fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 &&
+	    errno != EINPROGRESS) {
+		snprintf(why, whylen, "connect: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Move the attempt in flight along without blocking: 1 when it has an
+ * answer (a complete response, or the app closed), 0 while pending,
+ * -1 on a failure (why says which).
+ */
+static int
+hprobe_io(struct hprobe *h, char *why, size_t whylen)
+{
+	struct pollfd	p = { h->fd, POLLOUT, 0 };
+	char		rbuf[16384];
+	socklen_t	sl = sizeof(int);
+	ssize_t		n;
+	int		soerr = 0, rc;
+
+	if (h->sent < h->reqlen) {
+		if (poll(&p, 1, 0) <= 0)
+			return 0;
+		if (getsockopt(h->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) == 0 &&
+		    soerr != 0) {
+			snprintf(why, whylen, "connect: %s", strerror(soerr));
+			return -1;
+		}
+		n = send(h->fd, h->req + h->sent, h->reqlen - h->sent,
+		    MSG_NOSIGNAL);
+		if (n < 0 && errno != EAGAIN) {
+			snprintf(why, whylen, "send: %s", strerror(errno));
+			return -1;
+		}
+		if (n > 0)
+			h->sent += (size_t)n;
+		if (h->sent < h->reqlen)
+			return 0;
+	}
+	for (;;) {
+		n = recv(h->fd, rbuf, sizeof(rbuf), 0);
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				return 0;
+			snprintf(why, whylen, "recv: %s", strerror(errno));
+			return -1;
+		}
+		rc = health_resp_feed(&h->resp, rbuf, (size_t)n);
+		if (rc == 1 || rc == -EPIPE)
+			return 1;
+		if (rc < 0) {
+			snprintf(why, whylen, "not a valid HTTP response");
+			return -1;
+		}
+	}
+}
+
+static void
+hprobe_step(struct dyno *d, uint64_t now)
+{
+	struct hprobe		*h = d->hp;
+	const struct health_check *c = &h->conf.c[h->idx];
+	char			 why[200], name[80];
+	int			 rc;
+
+	dyno_name(d, name, sizeof(name));
+	if (h->fd < 0) {
+		if (now < h->next_at)
+			return;
+		rc = hprobe_begin(d, now, why, sizeof(why));
+	} else
+		rc = 0;
+	if (rc == 0 && (rc = hprobe_io(h, why, sizeof(why))) == 0) {
+		if (now < h->deadline)
+			return;
+		snprintf(why, sizeof(why), "no answer within %d s",
+		    c->timeout_s);
+		rc = -1;
+	}
+	if (rc == 1)
+		rc = health_verdict(&h->resp, c, why, sizeof(why)) == 0 ? 1 :
+		    -1;
+	if (h->fd >= 0) {
+		close(h->fd);
+		h->fd = -1;
+		health_resp_release(&h->resp);
+	}
+	h->attempt++;
+	if (rc == 1) {
+		applog_event(pd->applog, d->s.app, name, "Health check GET %s "
+		    "passed (%s)", c->path, why);
+		h->idx++;
+		h->attempt = 0;
+		if (h->idx == h->conf.n) {
+			set_state(d, SUPER_UP);
+			return;
+		}
+		h->next_at = now + (uint64_t)h->conf.c[h->idx].delay_s * 1000;
+		return;
+	}
+	if (h->attempt < c->attempts) {
+		applog_event(pd->applog, d->s.app, name, "Health check GET %s "
+		    "failed (attempt %d of %d): %s; next in %d s", c->path,
+		    h->attempt, c->attempts, why, c->wait_s);
+		h->next_at = now + (uint64_t)c->wait_s * 1000;
+		return;
+	}
+	applog_event(pd->applog, d->s.app, name, "Error: health check GET %s "
+	    "failed %d times, last: %s", c->path, c->attempts, why);
+	applog_event(pd->applog, d->s.app, name, "Stopping process with "
+	    "SIGKILL");
+	snprintf(d->why, sizeof(d->why), "%.20s failed its health check (GET "
+	    "%.60s: %.100s, %d attempt%s)", name, c->path, why, c->attempts,
+	    c->attempts == 1 ? "" : "s");
+	d->boot_failed = 1;
+	(void)shim_command(d, "stop 0\n", NULL, 0);
+}
+
+/* The web instance accepts on $PORT: up, or on to its health checks. */
+static void
+on_bound(struct dyno *d, uint64_t now)
+{
+	char name[80];
+
+	d->bound = 1;
+	if (d->hp == NULL) {
+		set_state(d, SUPER_UP);
+		return;
+	}
+	dyno_name(d, name, sizeof(name));
+	applog_event(pd->applog, d->s.app, name, "Running %zu health "
+	    "check%s from %s", d->hp->conf.n, d->hp->conf.n == 1 ? "" : "s",
+	    d->hp->conf.source);
+	d->hp->next_at = now + (uint64_t)d->hp->conf.c[0].delay_s * 1000;
+	await_extend(d->s.app, d->s.release, now +
+	    health_budget_ms(&d->hp->conf) + 5000);
+	hprobe_step(d, now);
+}
+
 static void	run_try_start(struct dyno *);
 
 static void
@@ -1305,12 +1553,17 @@ watch(struct dyno *d, uint64_t now)
 		on_exited(d);
 		return;
 	}
-	if (d->s.state == SUPER_STARTING && d->port && d->shim_pid) {
-		if (port_ready(d->port)) {
-			set_state(d, SUPER_UP);
+	if (d->s.state == SUPER_STARTING && d->port && d->shim_pid &&
+	    !d->boot_failed) {
+		if (d->bound) {
+			hprobe_step(d, now);
 			return;
 		}
-		if (now > d->boot_deadline && !d->boot_failed) {
+		if (port_ready(d->port)) {
+			on_bound(d, now);
+			return;
+		}
+		if (now > d->boot_deadline) {
 			char name[80];
 
 			dyno_name(d, name, sizeof(name));
@@ -1321,6 +1574,8 @@ watch(struct dyno *d, uint64_t now)
 			    SUPER_BOOT_TIMEOUT_MS / 1000);
 			applog_event(pd->applog, d->s.app, name, "Stopping "
 			    "process with SIGKILL");
+			snprintf(d->why, sizeof(d->why), "%s did not bind to "
+			    "$PORT within the boot timeout (R10)", name);
 			d->boot_failed = 1;
 			(void)shim_command(d, "stop 0\n", NULL, 0);
 		}
@@ -1618,6 +1873,18 @@ dyno_await(const char *app, long long version, dyno_release_cb *cb,
 	w->next = awaits;
 	awaits = w;
 	dirty = 1;
+}
+
+/* A release's instances need until `until` (their health checks). */
+static void
+await_extend(const char *app, long long release, uint64_t until)
+{
+	struct await *w;
+
+	for (w = awaits; w; w = w->next)
+		if (w->version == release && strcmp(w->app, app) == 0 &&
+		    w->deadline < until)
+			w->deadline = until;
 }
 
 void

@@ -337,6 +337,67 @@ test_gc_keeps_the_last_releases(void **state)
 	    f->d.api_port, f->d.data, f->d.data), 0);
 }
 
+/*
+ * Health checks (app.json, else CHECKS) gate a release: a new web
+ * process is routed to only once its checks pass; a failing or badly
+ * declared check rejects the push and the previous release keeps
+ * serving.
+ */
+static void
+test_health_checks(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(sh(f,
+	    "paas apps:create checked >/dev/null 2>&1\n"
+	    "git init -q -b main checked && cd checked\n"
+	    "echo '" WEB "' > Procfile\n"
+	    "echo ready > health.txt\n"
+	    "printf '{\"name\":\"checked\",\"healthchecks\":{\"web\":[{\"type\":"
+	    "\"startup\",\"path\":\"/health.txt\",\"content\":\"ready\","
+	    "\"attempts\":2,\"wait\":1,\"timeout\":2}]}}' > app.json\n"
+	    "commit one\n"
+	    "url=http://paas:$PAAS_TOKEN@127.0.0.1:%d/checked.git\n"
+	    "git push $url main > ../hc1 2>&1 || { cat ../hc1 >&2; false; }\n"
+	    "paas logs -n 200 -a checked > ../hc1.log\n"
+	    "grep -q 'Running 1 health check from app.json' ../hc1.log\n"
+	    "grep -q 'Health check GET /health.txt passed (status 200)' "
+	    "../hc1.log\n"
+	    "addr=$(paas ps -a checked --json | sed -n "
+	    "'s/.*\"address\": \"\\([0-9.:]*\\)\".*/\\1/p')\n"
+	    "echo broken > health.txt && commit two\n"
+	    "! git push $url main > ../hc2 2>&1\n"
+	    "grep -q 'web.1 failed its health check (GET /health.txt: status "
+	    "200, but the body lacks \"ready\", 2 attempts)' ../hc2\n"
+	    "paas logs -n 200 -a checked | grep -q 'failed (attempt 1 of 2)'\n"
+	    "paas releases -a checked | grep -q 'Current: v2'\n"
+	    "paas ps -a checked | grep -q 'web.1: up .* (v2)'\n"
+	    "curl -sf http://$addr/health.txt | grep -q ready\n"
+	    /* a bad declaration is a clear error, nothing started */
+	    "echo ready > health.txt\n"
+	    "printf '{\"healthchecks\":{\"web\":[{\"path\":\"health\"}]}}' "
+	    "> app.json && commit three\n"
+	    "! git push $url main > ../hc3 2>&1\n"
+	    "grep -q 'healthchecks.web\\[0\\].path must start with one /' "
+	    "../hc3\n"
+	    "paas releases -a checked | grep -q 'Current: v2'\n"
+	    /* Dokku's CHECKS file when app.json declares none */
+	    "echo '{}' > app.json\n"
+	    "printf 'WAIT=0\\nATTEMPTS=1\\n/missing.txt\\n' > CHECKS\n"
+	    "commit four\n"
+	    "! git push $url main > ../hc4 2>&1\n"
+	    "grep -q 'GET /missing.txt: status 404, 1 attempt)' ../hc4\n"
+	    "printf 'WAIT=0\\nATTEMPTS=1\\n/health.txt ready\\n' > CHECKS\n"
+	    "commit five\n"
+	    "git push $url main > ../hc5 2>&1 || { cat ../hc5 >&2; false; }\n"
+	    "paas logs -n 300 -a checked | grep -q 'health check from CHECKS'\n"
+	    "paas releases -a checked | grep -q 'Current: v6'\n"
+	    "curl -sf -H 'Host: checked.localhost' http://$(paas ps -a checked "
+	    "--json | sed -n 's/.*\"address\": \"\\([0-9.:]*\\)\".*/\\1/p')"
+	    "/health.txt | grep -q ready\n",
+	    f->d.api_port), 0);
+}
+
 int
 main(void)
 {
@@ -348,6 +409,7 @@ main(void)
 		T(test_third_party_buildpacks),
 		T(test_release_phase),
 		T(test_gc_keeps_the_last_releases),
+		T(test_health_checks),
 	};
 
 	harness_alarm(300);
