@@ -230,9 +230,10 @@ cmd_maintenance_off(struct cli *c, int argc, char **argv, struct perr *err)
 }
 
 /*
- * apps:settings [boot_timeout=SECONDS] [grace=SECONDS]: how long a web
- * process may take to bind $PORT, and how long a stopped process gets
- * between SIGTERM and SIGKILL. No arguments: show them.
+ * apps:settings [boot_timeout=SECONDS] [grace=SECONDS] [deploy_branch=B]:
+ * how long a web process may take to bind $PORT, how long a stopped
+ * process gets between SIGTERM and SIGKILL, and which branch a git push
+ * deploys (main). No arguments: show them.
  */
 int
 cmd_apps_settings(struct cli *c, int argc, char **argv, struct perr *err)
@@ -247,12 +248,22 @@ cmd_apps_settings(struct cli *c, int argc, char **argv, struct perr *err)
 	for (i = 0; i < argc; i++) {
 		const char *eq = strchr(argv[i], '=');
 
+		if (strncmp(argv[i], "deploy_branch=", 14) == 0) {
+			if (valid_branch(argv[i] + 14, strlen(argv[i] + 14),
+			    err) != 0) {
+				json_decref(body);
+				return CLI_USAGE;
+			}
+			json_object_set_new(body, "deploy_branch",
+			    json_string(argv[i] + 14));
+			continue;
+		}
 		if (eq == NULL || parse_int(eq + 1, 0, 3600, &v) != 0 ||
 		    ((size_t)(eq - argv[i]) == strlen("boot_timeout") &&
 		    strncmp(argv[i], "boot_timeout", 12) == 0 && v < 1)) {
 			json_decref(body);
-			return cli_usage(err, "'%s': use boot_timeout=1..3600 "
-			    "or grace=0..3600", argv[i]);
+			return cli_usage(err, "'%s': use boot_timeout=1..3600, "
+			    "grace=0..3600 or deploy_branch=BRANCH", argv[i]);
 		}
 		if (strncmp(argv[i], "boot_timeout=", 13) == 0)
 			json_object_set_new(body, "boot_timeout", json_integer(v));
@@ -273,10 +284,14 @@ cmd_apps_settings(struct cli *c, int argc, char **argv, struct perr *err)
 	if (c->json)
 		cli_print_json(c, ans, err);
 	else
-		fprintf(c->out, "=== %s Settings\nboot_timeout: %llds\n"
-		    "grace:        %llds\n", app, (long long)json_integer_value(
-		    json_object_get(ans, "boot_timeout")),
-		    (long long)json_integer_value(json_object_get(ans, "grace")));
+		fprintf(c->out, "=== %s Settings\nboot_timeout:  %llds\n"
+		    "grace:         %llds\ndeploy_branch: %s\n", app,
+		    (long long)json_integer_value(json_object_get(ans,
+		    "boot_timeout")), (long long)json_integer_value(
+		    json_object_get(ans, "grace")), json_string_value(
+		    json_object_get(ans, "deploy_branch")) ?
+		    json_string_value(json_object_get(ans, "deploy_branch")) :
+		    "main");
 	json_decref(ans);
 	return CLI_OK;
 }

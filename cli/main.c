@@ -38,9 +38,11 @@ static const struct cmd cmds[] = {
 	    "permanently destroy an app and all its data" },
 	{ "apps:info", cmd_apps_info, CMD_JSON, 0, 1, "apps:info [NAME | -a APP]",
 	    "show an app's URLs, release, processes and state" },
-	{ "apps:settings", cmd_apps_settings, CMD_JSON, 0, 2,
-	    "apps:settings [boot_timeout=SECONDS] [grace=SECONDS]",
-	    "show or set the boot timeout and the stop grace" },
+	{ "apps:settings", cmd_apps_settings, CMD_JSON, 0, 3,
+	    "apps:settings [boot_timeout=SECONDS] [grace=SECONDS] "
+	    "[deploy_branch=BRANCH]",
+	    "show or set the boot timeout, the stop grace and the deploy "
+	    "branch" },
 	{ "maintenance", cmd_maintenance, CMD_JSON, 0, 0,
 	    "maintenance [-a APP]", "show whether maintenance mode is on" },
 	{ "maintenance:on", cmd_maintenance_on, 0, 0, 0,

@@ -15,6 +15,7 @@
 #include "applog.h"
 #include "build.h"
 #include "dyno.h"
+#include "gitsrv.h"
 #include "log.h"
 #include "model.h"
 #include "parse.h"
@@ -256,18 +257,36 @@ apps_info(struct api_call *c)
 static void
 apps_patch(struct api_call *c)
 {
-	struct perr	err = PERR_INIT;
-	int		on, boot, grace;
+	struct perr		err = PERR_INIT;
+	struct model_app_patch	p;
+	int			on, boot, grace;
 
 	if (app_param(c, &err) != 0 ||
-	    model_parse_app_patch(c->req->body, c->req->bodylen, &on, &boot,
-	    &grace, &err) != 0 ||
-	    ((boot >= 0 || grace >= 0) && store_app_set_timeouts(c->pd->store,
+	    model_parse_app_patch(c->req->body, c->req->bodylen, &p,
+	    &err) != 0) {
+		reply_perr(c, &err);
+		return;
+	}
+	on = p.maintenance;
+	boot = p.boot_s;
+	grace = p.grace_s;
+	/* one transaction per setting: each is whole on its own */
+	if (((boot >= 0 || grace >= 0) && store_app_set_timeouts(c->pd->store,
 	    c->params[0], boot, grace, &err) != 0) ||
+	    (p.deploy_branch[0] && store_app_set_branch(c->pd->store,
+	    c->params[0], p.deploy_branch, &err) != 0) ||
 	    (on >= 0 && store_app_set_maintenance(c->pd->store, c->params[0],
 	    on, &err) != 0)) {
 		reply_perr(c, &err);
 		return;
+	}
+	if (p.deploy_branch[0]) {
+		if (gitsrv_set_head(c->pd->data_dir, c->params[0],
+		    p.deploy_branch) != 0)
+			log_warnx("app=%s: cannot point HEAD at %s",
+			    c->params[0], p.deploy_branch);
+		applog_event(c->pd->applog, c->params[0], "api", "Settings "
+		    "changed: deploy_branch=%s", p.deploy_branch);
 	}
 	if (on >= 0) {
 		log_info("app=%s maintenance=%s", c->params[0],

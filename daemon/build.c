@@ -37,10 +37,18 @@ struct job {
 	struct buf		 result;	/* JSON of the result line */
 	int			 awaiting;	/* the release is booting */
 	long long		 version;	/* of the release */
+	int			 queued;	/* waits for a build slot */
+	unsigned long long	 seq;		/* queue order */
+	struct app		 a;		/* what spawn_build needs */
+	char			 objects[400];
+	json_t			*packs;
 	struct job		*next;
 };
 
-static struct job	*jobs;
+static struct job		*jobs;
+static unsigned long long	 job_seq;
+
+static void	start_queued(void);
 
 /* ---------------------------------------------------------------- pure */
 
@@ -230,7 +238,19 @@ job_free(struct job *j)
 		close(j->out_fd);
 	buf_release(&j->line);
 	buf_release(&j->result);
+	json_decref(j->packs);
 	free(j);
+}
+
+static int
+jobs_running(void)
+{
+	struct job	*j;
+	int		 n = 0;
+
+	for (j = jobs; j; j = j->next)
+		n += j->proc != NULL;
+	return n;
 }
 
 static void
@@ -303,6 +323,7 @@ on_build_exit(struct proc *p, int status)
 	int		 ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
 
 	j->proc = NULL;
+	start_queued();		/* a build slot is free */
 	memset(&rel, 0, sizeof(rel));
 	if (j->line.len)
 		job_line(j, j->line.p, j->line.len);
@@ -346,7 +367,13 @@ on_client_gone(void *arg)
 
 	/* paas-build cancels cleanly on SIGTERM (cache back, work removed) */
 	j->stream = NULL;
-	if (j->proc)
+	if (j->queued) {
+		rm_env(j);
+		(void)store_build_finish(j->pd->store, j->id, 0, 0, NULL);
+		log_info("app=%s build=%s: the pusher left while it waited",
+		    j->app, j->id);
+		job_free(j);
+	} else if (j->proc)
 		proc_kill(j->proc, SIGTERM);
 	else if (!j->awaiting)
 		job_free(j);
@@ -355,11 +382,22 @@ on_client_gone(void *arg)
 void
 build_cancel_all(void)
 {
-	struct job *j;
+	struct job *j, *next;
 
-	for (j = jobs; j; j = j->next)
+	for (j = jobs; j; j = next) {
+		next = j->next;
 		if (j->proc)
 			proc_kill(j->proc, SIGTERM);
+		else if (j->queued) {
+			j->queued = 0;
+			say(j, " !     paasd is stopping: push again later\n"
+			    "paas-build-status: failed\n");
+			rm_env(j);
+			(void)store_build_finish(j->pd->store, j->id, 0, 0,
+			    NULL);
+			job_end(j);
+		}
+	}
 }
 
 /* ---------------------------------------------------------------- start */
@@ -401,18 +439,19 @@ write_env(const char *dir, json_t *config, struct perr *err)
 
 static int
 parse_request(struct paasd *pd, const struct http_req *req, const char *app,
-    char *commit, char *objects, size_t objlen, struct perr *err)
+    char *commit, char *objects, size_t objlen, char *ref, size_t reflen,
+    struct perr *err)
 {
 	json_error_t	 je;
 	json_t		*o;
-	const char	*c = NULL, *obj = NULL;
+	const char	*c = NULL, *obj = NULL, *r = NULL;
 	char		 prefix[400];
 	struct stat	 sb;
 	int		 rc = 0;
 
 	o = json_loadb(req->body, req->bodylen, JSON_REJECT_DUPLICATES, &je);
-	if (o == NULL || json_unpack_ex(o, &je, JSON_STRICT, "{s:s, s?s}",
-	    "commit", &c, "objects", &obj) != 0) {
+	if (o == NULL || json_unpack_ex(o, &je, JSON_STRICT, "{s:s, s?s, s?s}",
+	    "commit", &c, "objects", &obj, "ref", &r) != 0) {
 		json_decref(o);
 		return perr_set(err, -EBADMSG, "invalid request: %s", je.text);
 	}
@@ -421,6 +460,13 @@ parse_request(struct paasd *pd, const struct http_req *req, const char *app,
 		    "lowercase hex");
 	else
 		memcpy(commit, c, 41);
+	ref[0] = '\0';
+	if (rc == 0 && r && (strncmp(r, "refs/heads/", 11) != 0 ||
+	    valid_branch(r + 11, strlen(r + 11), NULL) != 0 ||
+	    strlen(r) >= reflen))
+		rc = perr_set(err, -EINVAL, "ref must be refs/heads/BRANCH");
+	else if (r)
+		snprintf(ref, reflen, "%s", r);
 	objects[0] = '\0';
 	if (rc == 0 && obj && obj[0]) {
 		char	 want[PATH_MAX], *real = NULL;
@@ -518,6 +564,32 @@ spawn_build(struct job *j, const struct app *a, const char *objects,
 	return 0;
 }
 
+/* The oldest build waiting for a slot starts, if there is a slot. */
+static void
+start_queued(void)
+{
+	struct perr	 err = PERR_INIT;
+	struct job	*j, *first = NULL;
+	char		 msg[400];
+
+	for (j = jobs; j; j = j->next)
+		if (j->queued && (first == NULL || j->seq < first->seq))
+			first = j;
+	if (first == NULL || jobs_running() >= first->pd->builds_max)
+		return;
+	j = first;
+	j->queued = 0;
+	log_info("app=%s build=%s: out of the queue", j->app, j->id);
+	if (spawn_build(j, &j->a, j->objects, j->packs, &err) == 0)
+		return;
+	snprintf(msg, sizeof(msg), " !     %s\npaas-build-status: failed\n",
+	    err.msg);
+	say(j, msg);
+	rm_env(j);
+	(void)store_build_finish(j->pd->store, j->id, 0, 0, NULL);
+	job_end(j);
+}
+
 int
 build_start(struct paasd *pd, const struct http_req *req, const char *app,
     struct perr *err)
@@ -527,12 +599,29 @@ build_start(struct paasd *pd, const struct http_req *req, const char *app,
 	struct job		*j = NULL;
 	json_t			*config = NULL, *packs = NULL;
 	char			 commit[41], objects[400], path[500];
+	char			 ref[100];
 	int			 rc;
 
 	if ((rc = store_app_get(pd->store, app, &a, err)) != 0 ||
 	    (rc = parse_request(pd, req, app, commit, objects,
-	    sizeof(objects), err)) != 0)
+	    sizeof(objects), ref, sizeof(ref), err)) != 0)
 		return rc;
+	if (ref[0] && strcmp(ref + 11, a.deploy_branch) != 0) {
+		struct http_stream *s = http_stream_begin(req, 200,
+		    "text/plain; charset=utf-8", NULL, NULL);
+		char msg[400];
+		int n;
+
+		n = snprintf(msg, sizeof(msg), " !     push to %s refused: "
+		    "%s deploys from refs/heads/%s\n !     (paas apps:settings "
+		    "deploy_branch=%s -a %s to deploy from it)\n"
+		    "paas-build-status: failed\n", ref, app, a.deploy_branch,
+		    ref + 11, app);
+		http_stream_write(s, msg, n > 0 && (size_t)n < sizeof(msg) ?
+		    (size_t)n : strlen(msg));
+		http_stream_end(s);
+		return 0;
+	}
 	if (job_find(app) != NULL) {
 		struct http_stream *s = http_stream_begin(req, 200,
 		    "text/plain; charset=utf-8", NULL, NULL);
@@ -573,14 +662,29 @@ build_start(struct paasd *pd, const struct http_req *req, const char *app,
 	j->out_fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
 	    O_NOFOLLOW, 0600);
 	snprintf(path, sizeof(path), "%s/env", j->dir);
+	j->a = a;
+	snprintf(j->objects, sizeof(j->objects), "%s", objects);
+	j->seq = ++job_seq;
+	j->queued = jobs_running() >= pd->builds_max;
 	if ((rc = write_env(path, config, err)) != 0 ||
-	    (rc = spawn_build(j, &a, objects, packs, err)) != 0)
+	    (!j->queued && (rc = spawn_build(j, &a, objects, packs,
+	    err)) != 0))
 		goto fail;
+	j->packs = json_incref(packs);
 	j->next = jobs;
 	jobs = j;
 	j->stream = http_stream_begin(req, 200, "text/plain; charset=utf-8",
 	    on_client_gone, j);
-	log_info("app=%s build=%s commit=%.12s started", app, b.id, commit);
+	if (j->queued) {
+		char msg[200];
+
+		snprintf(msg, sizeof(msg), "-----> Waiting for a build slot: "
+		    "%d builds are running (at most %d at a time)\n",
+		    jobs_running(), pd->builds_max);
+		say(j, msg);
+	}
+	log_info("app=%s build=%s commit=%.12s %s", app, b.id, commit,
+	    j->queued ? "queued" : "started");
 	json_decref(config);
 	json_decref(packs);
 	return 0;

@@ -42,7 +42,8 @@ main(int argc, char **argv)
 	if (sshkeys_parse_command(orig, &svc, app, sizeof(app)) != 0)
 		return refuse("only 'git push' and 'git fetch' of an app "
 		    "(APP.git) are allowed");
-	if (gitcmd_init(&cmd, data, app, svc, 0, 0) != 0)
+	if (gitcmd_init(&cmd, data, app, svc, 0, 0,
+	    gitcmd_limit_read(data)) != 0)
 		return refuse("invalid app");
 	if (lstat(cmd.repo, &sb) != 0 || !S_ISDIR(sb.st_mode))
 		return refuse("no such app");

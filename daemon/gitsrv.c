@@ -166,33 +166,46 @@ token_ok(struct paasd *pd, const struct http_req *req)
 
 /*
  * The pre-receive hook every app repo runs (core.hooksPath points here;
- * apps and builds cannot write it). It refuses every ref but the deploy
- * branch and deletions of it.
+ * apps and builds cannot write it). It refuses deletions, anything but
+ * one branch per push and branch names outside the deploy branch
+ * alphabet; paasd then refuses a branch that is not the app's deploy
+ * branch (its apps:settings), builds the pushed commit and streams the
+ * log back.
  */
 static const char pre_receive[] =
     "#!/bin/sh\n"
-    "# paas pre-receive: written by paasd, do not edit. It refuses every\n"
-    "# ref but the deploy branch, then has paasd build the pushed commit\n"
-    "# and relays the build log; a failed build rejects the push.\n"
+    "# paas pre-receive: written by paasd, do not edit. It has paasd\n"
+    "# build the pushed commit of the deploy branch and relays the build\n"
+    "# log; a refused ref or a failed build rejects the push.\n"
     "set -u\n"
     "zero=0000000000000000000000000000000000000000\n"
-    "branch=\"refs/heads/${PAAS_DEPLOY_BRANCH:-main}\"\n"
-    "deploy=\n"
-    "while read -r old new ref; do\n"
-    "  if [ \"$ref\" != \"$branch\" ]; then\n"
-    "    echo \" !     push to $ref refused: only $branch deploys\"\n"
-    "    exit 1\n"
-    "  elif [ \"$new\" = \"$zero\" ]; then\n"
-    "    echo \" !     deleting $branch is not allowed\"\n"
+    "deploy= ref= n=0\n"
+    "while read -r old new r; do\n"
+    "  n=$((n + 1))\n"
+    "  case \"$r\" in\n"
+    "  refs/heads/*) ;;\n"
+    "  *) echo \" !     push to $r refused: only the app's deploy branch "
+    "deploys\"; exit 1 ;;\n"
+    "  esac\n"
+    "  case \"${r#refs/heads/}\" in\n"
+    "  ''|*[!A-Za-z0-9._-]*) echo \" !     push to $r refused: not a "
+    "deploy branch name\"; exit 1 ;;\n"
+    "  esac\n"
+    "  if [ \"$new\" = \"$zero\" ]; then\n"
+    "    echo \" !     deleting $r is not allowed\"\n"
     "    exit 1\n"
     "  fi\n"
-    "  deploy=$new\n"
+    "  deploy=$new ref=$r\n"
     "done\n"
     "[ -n \"$deploy\" ] || exit 0\n"
+    "if [ \"$n\" -gt 1 ]; then\n"
+    "  echo ' !     push one branch at a time: only the deploy branch deploys'\n"
+    "  exit 1\n"
+    "fi\n"
     "st=$(mktemp) || exit 1\n"
     "trap 'rm -f \"$st\"' EXIT\n"
-    "printf '{\"commit\":\"%s\",\"objects\":\"%s\"}' \"$deploy\" "
-    "\"${GIT_QUARANTINE_PATH:-}\" |\n"
+    "printf '{\"commit\":\"%s\",\"objects\":\"%s\",\"ref\":\"%s\"}' "
+    "\"$deploy\" \"${GIT_QUARANTINE_PATH:-}\" \"$ref\" |\n"
     "curl -sS -N --unix-socket \"$PAAS_DATA/paasd.sock\" "
     "-H 'Content-Type: application/json' --data-binary @- "
     "\"http://paas/apps/$PAAS_APP/builds\" 2>&1 |\n"
@@ -230,6 +243,32 @@ gitsrv_install_hooks(const char *data_dir)
 	n = write(fd, pre_receive, sizeof(pre_receive) - 1);
 	if (n != (ssize_t)sizeof(pre_receive) - 1 || fchmod(fd, 0555) != 0 ||
 	    fsync(fd) != 0) {
+		close(fd);
+		(void)unlink(tmp);
+		return -EIO;
+	}
+	close(fd);
+	return rename(tmp, path) == 0 ? 0 : -errno;
+}
+
+int
+gitsrv_set_head(const char *data_dir, const char *app, const char *branch)
+{
+	char	tmp[620], path[600], line[128];
+	int	fd, n;
+
+	n = snprintf(line, sizeof(line), "ref: refs/heads/%s\n", branch);
+	if (n < 0 || (size_t)n >= sizeof(line) ||
+	    (size_t)snprintf(path, sizeof(path), "%s/repos/%s.git/HEAD",
+	    data_dir, app) >= sizeof(path))
+		return -ENAMETOOLONG;
+	snprintf(tmp, sizeof(tmp), "%s.paas-new", path);
+	(void)unlink(tmp);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+	    0644);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, line, (size_t)n) != n || fsync(fd) != 0) {
 		close(fd);
 		(void)unlink(tmp);
 		return -EIO;
@@ -347,9 +386,10 @@ feed(struct gitreq *g, const char *data, size_t len)
 	if (g->proc == NULL || g->failed)
 		return;
 	g->in_bytes += (long long)len;
-	if (g->in_bytes > GITSRV_PUSH_MAX_BYTES) {
-		log_warnx("app=%s push over %lld bytes refused", g->app,
-		    GITSRV_PUSH_MAX_BYTES);
+	/* git refuses at maxInputSize with a message; this is the backstop */
+	if ((uint64_t)g->in_bytes > g->pd->push_max_bytes + GITSRV_PUSH_SLACK) {
+		log_warnx("app=%s push over %llu bytes refused", g->app,
+		    (unsigned long long)g->pd->push_max_bytes);
 		g->failed = 1;
 		proc_kill(g->proc, SIGKILL);
 		return;
@@ -406,7 +446,7 @@ spawn_git(struct gitreq *g, const char *service, int advertise)
 
 	rc = gitcmd_init(&cmd, g->pd->data_dir, g->app,
 	    strcmp(service, "receive-pack") == 0 ? GITCMD_RECEIVE :
-	    GITCMD_UPLOAD, 1, advertise);
+	    GITCMD_UPLOAD, 1, advertise, g->pd->push_max_bytes);
 	if (rc != 0)
 		return rc;
 	memset(&o, 0, sizeof(o));

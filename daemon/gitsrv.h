@@ -14,7 +14,7 @@
  * (fsck on, input size cap, deletes refused, hooks from DATA/hooks) and
  * --end-of-options.
  */
-#define GITSRV_PUSH_MAX_BYTES	(1024LL * 1024 * 1024)	/* after inflation */
+#define GITSRV_PUSH_SLACK	(1024 * 1024)	/* pkt-lines past the pack */
 #define GITSRV_TIMEOUT_MS	(10 * 60 * 1000)
 #define GITSRV_FAILS_MAX	10	/* auth failures per address per minute */
 
@@ -22,6 +22,13 @@
 int	gitsrv_head(void *paasd, const struct http_req *, struct http_sink *);
 /* Write DATA/hooks (the platform's read-only hooks) at start-up. */
 int	gitsrv_install_hooks(const char *data_dir);
+/*
+ * gitsrv_set_head() points the app repository's HEAD at
+ * refs/heads/BRANCH (atomically), so that a clone checks the deploy
+ * branch out. Names are validated by the caller.
+ */
+int	gitsrv_set_head(const char *data_dir, const char *app,
+	    const char *branch);
 /*
  * gitsrv_parse_path() is pure: "/APP.git/info/refs" and friends ->
  * app name and service; -1 if the path is not a git one.

@@ -18,6 +18,7 @@
 #include "build.h"
 #include "container.h"
 #include "dyno.h"
+#include "gitcmd.h"
 #include "gitsrv.h"
 #include "http.h"
 #include "log.h"
@@ -44,6 +45,8 @@ struct options {
 	int		 no_netpolicy;
 	int		 check_only;
 	int		 verbose;
+	int		 builds;	/* builds at a time; 0: the cores */
+	uint64_t	 push_max;	/* bytes */
 };
 
 static struct paasd		 pd;
@@ -60,6 +63,7 @@ usage(void)
 	fprintf(stderr, "usage: paasd [--data-dir DIR] [--api unix:PATH|"
 	    "tcp:HOST:PORT]... [--http-port N]\n"
 	    "             [--domain BASE] [--log-file FILE] [--keep-apps]\n"
+	    "             [--builds N] [--max-push-size SIZE]\n"
 	    "             [--no-netpolicy] [--no-router] [-n] [-v]\n");
 	exit(2);
 }
@@ -74,6 +78,8 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "domain",	required_argument, NULL, 'D' },
 		{ "log-file",	required_argument, NULL, 'l' },
 		{ "keep-apps",	no_argument,	   NULL, 'k' },
+		{ "builds",	required_argument, NULL, 'b' },
+		{ "max-push-size", required_argument, NULL, 'm' },
 		{ "no-netpolicy", no_argument,	   NULL, 'N' },
 		{ "no-router",	no_argument,	   NULL, 'R' },
 		{ "help",	no_argument,	   NULL, 'h' },
@@ -85,6 +91,7 @@ parse_options(int argc, char **argv, struct options *o)
 	o->data_dir = PAASD_DEFAULT_DATA;
 	o->http_port = PAASD_DEFAULT_HTTP_PORT;
 	o->domain = PAASD_DEFAULT_DOMAIN;
+	o->push_max = PAASD_PUSH_MAX_BYTES;
 	while ((ch = getopt_long(argc, argv, "nv", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'd':
@@ -110,6 +117,18 @@ parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'k':
 			o->keep_apps = 1;
+			break;
+		case 'b':
+			if (parse_int(optarg, 1, PAASD_BUILDS_MAX,
+			    &o->builds) != 0)
+				fatalx("invalid --builds '%s': 1 to %d", optarg,
+				    PAASD_BUILDS_MAX);
+			break;
+		case 'm':
+			if (parse_size(optarg, 1024 * 1024, 1ULL << 40,
+			    &o->push_max) != 0)
+				fatalx("invalid --max-push-size '%s': a size "
+				    "like 1G or 500M, 1M to 1024G", optarg);
 			break;
 		case 'N':
 			o->no_netpolicy = 1;
@@ -370,8 +389,18 @@ main(int argc, char **argv)
 	snprintf(pd.data_dir, sizeof(pd.data_dir), "%s", o.data_dir);
 	snprintf(pd.domain, sizeof(pd.domain), "%s", o.domain);
 	pd.http_port = o.http_port;
+	pd.push_max_bytes = o.push_max;
+	if ((pd.builds_max = o.builds) == 0) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+		pd.builds_max = n < 1 ? 1 : n > PAASD_BUILDS_MAX ?
+		    PAASD_BUILDS_MAX : (int)n;
+	}
 	bin_dir_init(pd.bin_dir, sizeof(pd.bin_dir));
 	data_dir_init(pd.data_dir);
+	if ((rc = gitcmd_limit_write(pd.data_dir, pd.push_max_bytes)) != 0)
+		fatalx("write %s/%s: %s", pd.data_dir, GITCMD_LIMIT_FILE,
+		    strerror(-rc));
 	token_init(pd.data_dir, pd.token);
 	keep_apps = o.keep_apps;
 	/* nft runs in a child: before the database is open */

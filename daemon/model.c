@@ -27,6 +27,7 @@ model_app_json(const struct app *a, const struct model_urls *u)
 	    json_integer(a->release_version) : json_null());
 	json_object_set_new(o, "boot_timeout", json_integer(a->boot_timeout_s));
 	json_object_set_new(o, "grace", json_integer(a->grace_s));
+	json_object_set_new(o, "deploy_branch", json_string(a->deploy_branch));
 	return o;
 }
 
@@ -133,24 +134,31 @@ model_parse_app_create(const char *body, size_t len, char *name,
 }
 
 int
-model_parse_app_patch(const char *body, size_t len, int *maintenance,
-    int *boot_s, int *grace_s, struct perr *err)
+model_parse_app_patch(const char *body, size_t len, struct model_app_patch *p,
+    struct perr *err)
 {
 	json_error_t	 je;
-	json_t		*o, *m = NULL, *b = NULL, *g = NULL;
+	json_t		*o, *m = NULL, *b = NULL, *g = NULL, *br = NULL;
 	int		 rc;
 
-	*maintenance = -1;
-	*boot_s = -1;
-	*grace_s = -1;
+	p->maintenance = -1;
+	p->boot_s = -1;
+	p->grace_s = -1;
+	p->deploy_branch[0] = '\0';
 	if ((rc = load_object(body, len, &o, err)) != 0)
 		return rc;
-	if (json_unpack_ex(o, &je, JSON_STRICT, "{s?o, s?o, s?o}",
-	    "maintenance", &m, "boot_timeout", &b, "grace", &g) != 0)
+	if (json_unpack_ex(o, &je, JSON_STRICT, "{s?o, s?o, s?o, s?o}",
+	    "maintenance", &m, "boot_timeout", &b, "grace", &g,
+	    "deploy_branch", &br) != 0)
 		rc = unpack_fail(&je, err);
-	else if (m == NULL && b == NULL && g == NULL)
+	else if (m == NULL && b == NULL && g == NULL && br == NULL)
 		rc = perr_set(err, -EBADMSG, "nothing to change: give "
-		    "maintenance, boot_timeout or grace");
+		    "maintenance, boot_timeout, grace or deploy_branch");
+	else if (br && !json_is_string(br))
+		rc = perr_set(err, -EBADMSG, "deploy_branch is a string");
+	else if (br && valid_branch(json_string_value(br),
+	    json_string_length(br), err) != 0)
+		rc = -EINVAL;
 	else if ((m && !json_is_boolean(m)) || (b && !json_is_integer(b)) ||
 	    (g && !json_is_integer(g)))
 		rc = perr_set(err, -EBADMSG, "maintenance is a boolean, "
@@ -164,11 +172,14 @@ model_parse_app_patch(const char *body, size_t len, int *maintenance,
 		rc = perr_set(err, -EINVAL, "grace must be 0 to 3600 seconds");
 	if (rc == 0) {
 		if (m)
-			*maintenance = json_is_true(m);
+			p->maintenance = json_is_true(m);
 		if (b)
-			*boot_s = (int)json_integer_value(b);
+			p->boot_s = (int)json_integer_value(b);
 		if (g)
-			*grace_s = (int)json_integer_value(g);
+			p->grace_s = (int)json_integer_value(g);
+		if (br)
+			snprintf(p->deploy_branch, sizeof(p->deploy_branch),
+			    "%s", json_string_value(br));
 	}
 	json_decref(o);
 	return rc;

@@ -31,11 +31,19 @@ json_t	*model_error_json(const char *id, const char *message);
 int	model_parse_app_create(const char *body, size_t len, char *name,
 	    size_t namelen, struct perr *);
 /*
- * {"maintenance": true, "boot_timeout": 120, "grace": 10}, each
- * optional (one needed); what is absent comes back as -1.
+ * {"maintenance": true, "boot_timeout": 120, "grace": 10,
+ * "deploy_branch": "master"}, each optional (one needed); what is absent
+ * comes back as -1 (numbers) or "" (the branch).
  */
-int	model_parse_app_patch(const char *body, size_t len, int *maintenance,
-	    int *boot_s, int *grace_s, struct perr *);
+struct model_app_patch {
+	int	maintenance;
+	int	boot_s;
+	int	grace_s;
+	char	deploy_branch[64];
+};
+
+int	model_parse_app_patch(const char *body, size_t len,
+	    struct model_app_patch *, struct perr *);
 /* {"KEY": "value", "OLD": null}; *patch is a new reference */
 int	model_parse_config_patch(const char *body, size_t len,
 	    json_t **patch, struct perr *);

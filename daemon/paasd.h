@@ -18,6 +18,8 @@
 #define PAASD_DEFAULT_DATA		"/var/lib/paas"
 #define PAASD_DEFAULT_HTTP_PORT		80
 #define PAASD_DEFAULT_DOMAIN		"localhost"
+#define PAASD_BUILDS_MAX		64	/* --builds; default: cores */
+#define PAASD_PUSH_MAX_BYTES		(1024ULL * 1024 * 1024)	/* 1 GiB */
 
 struct store;
 struct applog;
@@ -30,6 +32,8 @@ struct paasd {
 	char		 git_base[300];	/* "http://HOST:PORT" of TCP API, or "" */
 	char		 token[PAASD_TOKEN_BYTES * 2 + 1];	/* admin, hex */
 	char		 bin_dir[256];	/* where paasd and its helpers live */
+	int		 builds_max;	/* builds at a time (--builds) */
+	uint64_t	 push_max_bytes; /* one push, inflated (--max-push-size) */
 	struct store	*store;
 	struct applog	*applog;
 };

@@ -86,6 +86,9 @@ const char *const store_migrations[] = {
 	"ALTER TABLE apps ADD COLUMN boot_timeout_s INTEGER NOT NULL "
 	"DEFAULT 60;"
 	"ALTER TABLE apps ADD COLUMN grace_s INTEGER NOT NULL DEFAULT 30;",
+	/* 7 -> 8: the branch a push must update to deploy */
+	"ALTER TABLE apps ADD COLUMN deploy_branch TEXT NOT NULL "
+	"DEFAULT 'main';",
 };
 const int store_schema_latest =
     (int)(sizeof(store_migrations) / sizeof(store_migrations[0]));
@@ -358,7 +361,8 @@ rows_collect(struct store *st, sqlite3_stmt *q, size_t size,
 
 #define APP_COLS "a.id, a.name, a.created_at, a.updated_at, a.maintenance, " \
 	"a.uid, (SELECT max(version) FROM releases r WHERE r.app_id = a.id " \
-	"AND r.status = 'succeeded'), a.boot_timeout_s, a.grace_s"
+	"AND r.status = 'succeeded'), a.boot_timeout_s, a.grace_s, " \
+	"a.deploy_branch"
 
 static void
 app_row(sqlite3_stmt *q, void *p)
@@ -375,6 +379,7 @@ app_row(sqlite3_stmt *q, void *p)
 	a->release_version = sqlite3_column_int64(q, 6);
 	a->boot_timeout_s = sqlite3_column_int(q, 7);
 	a->grace_s = sqlite3_column_int(q, 8);
+	col_copy(a->deploy_branch, sizeof(a->deploy_branch), q, 9);
 }
 
 static int
@@ -1594,6 +1599,32 @@ store_images_kept(struct store *st, int per_app, json_t **out,
 	}
 	*out = arr;
 	return 0;
+}
+
+int
+store_app_set_branch(struct store *st, const char *name, const char *branch,
+    struct perr *err)
+{
+	sqlite3_stmt	*q;
+	struct app	 a;
+	int		 rc;
+
+	if ((rc = tx_begin(st, err)) != 0)
+		return rc;
+	if ((rc = app_lookup(st, name, &a, err)) == 0) {
+		q = prep(st, "UPDATE apps SET deploy_branch = ?1 WHERE id = ?2",
+		    0);
+		if (q == NULL || sqlite3_bind_text(q, 1, branch, -1,
+		    SQLITE_TRANSIENT) != SQLITE_OK || sqlite3_bind_text(q, 2,
+		    a.id, -1, SQLITE_TRANSIENT) != SQLITE_OK) {
+			sqlite3_finalize(q);
+			rc = db_fail(st, err, "update app");
+		} else
+			rc = step_done(st, q, "update app", err);
+	}
+	if (rc == 0)
+		rc = app_touch(st, a.id, err);
+	return tx_end(st, rc, err);
 }
 
 int

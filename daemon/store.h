@@ -30,6 +30,7 @@ struct app {
 	long long	 release_version;	/* current, 0 if none */
 	int		 boot_timeout_s; /* web must bind $PORT within */
 	int		 grace_s;	/* SIGTERM -> SIGKILL on stop */
+	char		 deploy_branch[64];	/* a push to it deploys */
 };
 
 struct release {
@@ -95,6 +96,9 @@ int	store_app_set_maintenance(struct store *, const char *name, int on,
 	    struct perr *);
 
 /* Set the boot timeout and stop grace (a negative value keeps one). */
+/* Set the deploy branch (validated by the caller). */
+int	store_app_set_branch(struct store *, const char *name,
+	    const char *branch, struct perr *);
 int	store_app_set_timeouts(struct store *, const char *name, int boot_s,
 	    int grace_s, struct perr *);
 

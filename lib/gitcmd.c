@@ -1,8 +1,11 @@
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "gitcmd.h"
+#include "parse.h"
 #include "valid.h"
 
 static int
@@ -13,7 +16,8 @@ fits(int n, size_t size)
 
 int
 gitcmd_init(struct gitcmd *g, const char *data_dir, const char *app,
-    enum gitcmd_service svc, int stateless, int advertise)
+    enum gitcmd_service svc, int stateless, int advertise,
+    unsigned long long max_bytes)
 {
 	int i = 0;
 
@@ -27,8 +31,8 @@ gitcmd_init(struct gitcmd *g, const char *data_dir, const char *app,
 	    !fits(snprintf(g->data, sizeof(g->data), "PAAS_DATA=%s",
 	    data_dir), sizeof(g->data)))
 		return -EINVAL;
-	snprintf(g->maxin, sizeof(g->maxin), "receive.maxInputSize=%d",
-	    GITCMD_PACK_MAX_BYTES);
+	snprintf(g->maxin, sizeof(g->maxin), "receive.maxInputSize=%llu",
+	    max_bytes ? max_bytes : GITCMD_PACK_MAX_BYTES);
 	snprintf(g->app, sizeof(g->app), "PAAS_APP=%s", app);
 	g->argv[i++] = GITCMD_GIT;
 	g->argv[i++] = "-c";
@@ -58,9 +62,55 @@ gitcmd_init(struct gitcmd *g, const char *data_dir, const char *app,
 	g->envp[i++] = "HOME=/nonexistent";
 	g->envp[i++] = "GIT_CONFIG_NOSYSTEM=1";
 	g->envp[i++] = "GIT_CONFIG_GLOBAL=/dev/null";
-	g->envp[i++] = "PAAS_DEPLOY_BRANCH=main";
 	g->envp[i++] = g->app;
 	g->envp[i++] = g->data;
 	g->envp[i] = NULL;
 	return 0;
+}
+
+int
+gitcmd_limit_write(const char *data_dir, unsigned long long max_bytes)
+{
+	char	path[400], tmp[420], line[32];
+	int	fd, n;
+
+	n = snprintf(line, sizeof(line), "%llu\n", max_bytes);
+	if (!fits(snprintf(path, sizeof(path), "%s/%s", data_dir,
+	    GITCMD_LIMIT_FILE), sizeof(path)))
+		return -ENAMETOOLONG;
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	(void)unlink(tmp);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+	    0644);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, line, (size_t)n) != n || fsync(fd) != 0) {
+		close(fd);
+		(void)unlink(tmp);
+		return -EIO;
+	}
+	close(fd);
+	return rename(tmp, path) == 0 ? 0 : -errno;
+}
+
+unsigned long long
+gitcmd_limit_read(const char *data_dir)
+{
+	char		path[400], line[32];
+	uint64_t	v;
+	ssize_t		n;
+	int		fd;
+
+	if (!fits(snprintf(path, sizeof(path), "%s/%s", data_dir,
+	    GITCMD_LIMIT_FILE), sizeof(path)))
+		return GITCMD_PACK_MAX_BYTES;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return GITCMD_PACK_MAX_BYTES;
+	n = read(fd, line, sizeof(line) - 1);
+	close(fd);
+	if (n <= 1 || line[n - 1] != '\n' ||
+	    parse_u64(line, (size_t)n - 1, 1, UINT64_MAX, &v) != 0)
+		return GITCMD_PACK_MAX_BYTES;
+	return v;
 }

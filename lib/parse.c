@@ -29,6 +29,36 @@ parse_u64(const char *s, size_t len, uint64_t min, uint64_t max,
 }
 
 int
+parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	static const struct {
+		char		c;
+		unsigned	shift;
+	} units[] = { { 'K', 10 }, { 'M', 20 }, { 'G', 30 } };
+	uint64_t	v;
+	size_t		len, i;
+	unsigned	shift = 0;
+	int		rc;
+
+	if (s == NULL || (len = strlen(s)) == 0)
+		return -EINVAL;
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (s[len - 1] == units[i].c) {
+			shift = units[i].shift;
+			len--;
+		}
+	if ((rc = parse_u64(s, len, 0, UINT64_MAX, &v)) != 0)
+		return rc;
+	if (v > (UINT64_MAX >> shift))
+		return -ERANGE;
+	v <<= shift;
+	if (v < min || v > max)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+int
 parse_int(const char *s, int min, int max, int *out)
 {
 	uint64_t	 v;

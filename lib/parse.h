@@ -12,5 +12,10 @@
 int	parse_u64(const char *s, size_t len, uint64_t min, uint64_t max,
 	    uint64_t *out);
 int	parse_int(const char *s, int min, int max, int *out);
+/*
+ * parse_size(): a byte count, digits with an optional binary suffix
+ * K, M or G (1K = 1024), e.g. "1G", "512M", "100000"; within [min, max].
+ */
+int	parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 
 #endif

@@ -95,6 +95,30 @@ bad:
 }
 
 int
+valid_branch(const char *s, size_t len, struct perr *err)
+{
+	size_t i;
+
+	if (len == 0 || len > VALID_BRANCH_MAX || !(is_digit(s[0]) ||
+	    is_lower(s[0]) || (s[0] >= 'A' && s[0] <= 'Z')) ||
+	    s[len - 1] == '.' || (len >= 5 && memcmp(s + len - 5, ".lock",
+	    5) == 0))
+		goto bad;
+	for (i = 1; i < len; i++)
+		if (!is_digit(s[i]) && !is_lower(s[i]) &&
+		    !(s[i] >= 'A' && s[i] <= 'Z') && s[i] != '.' &&
+		    s[i] != '_' && s[i] != '-')
+			goto bad;
+		else if (s[i] == '.' && s[i - 1] == '.')
+			goto bad;
+	return 0;
+bad:
+	return perr_set(err, -EINVAL, "invalid branch name: 1 to 63 letters, "
+	    "digits, '.', '_' and '-', starting with a letter or digit, "
+	    "no '..', not ending in '.' or '.lock'");
+}
+
+int
 valid_hostname(const char *s, size_t len, int wildcard, struct perr *err)
 {
 	size_t i, label = 0;

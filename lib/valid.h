@@ -31,6 +31,12 @@ int	valid_process_type(const char *s, size_t len, struct perr *);
  * when wildcard is set. Case is the caller's business.
  */
 int	valid_hostname(const char *s, size_t len, int wildcard, struct perr *);
+/*
+ * A deploy branch name: ^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$, without ".."
+ * and not ending in "." or ".lock" (a subset of git check-ref-format).
+ */
+#define VALID_BRANCH_MAX	63
+int	valid_branch(const char *s, size_t len, struct perr *);
 /* basic, standard, performance */
 int	valid_size(const char *s, size_t len, struct perr *);
 

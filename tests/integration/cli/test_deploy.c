@@ -398,6 +398,89 @@ test_health_checks(void **state)
 	    f->d.api_port), 0);
 }
 
+/*
+ * The deploy branch is a per-app setting (main by default); a push of
+ * any other branch is refused with a message and changes nothing. With
+ * --builds 1 a second app's push waits for the first build; with
+ * --max-push-size a bigger push is refused by git with its message.
+ */
+static void
+test_deploy_branch_and_limits(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(harness_paasd_stop(&f->d), 0);
+	f->d.extra[0] = "--builds";
+	f->d.extra[1] = "1";
+	f->d.extra[2] = "--max-push-size";
+	f->d.extra[3] = "1M";
+	assert_int_equal(harness_paasd_start(&f->d), 0);
+	assert_int_equal(sh(f,
+	    "paas apps:create branchy >/dev/null 2>&1\n"
+	    "git init -q -b master branchy && cd branchy\n"
+	    "echo '" WEB "' > Procfile && echo hi > index.html && commit one\n"
+	    "url=http://paas:$PAAS_TOKEN@127.0.0.1:%d/branchy.git\n"
+	    "! git push $url master > ../b1 2>&1\n"
+	    "grep -q 'push to refs/heads/master refused: branchy deploys from "
+	    "refs/heads/main' ../b1\n"
+	    "! git ls-remote $url | grep -q master\n"
+	    "paas releases -a branchy | grep -q 'Current: v1'\n"
+	    /* a bad branch name is refused by the CLI and by the API */
+	    "! paas apps:settings deploy_branch=../x -a branchy 2> ../b.err\n"
+	    "grep -q 'invalid branch name' ../b.err\n"
+	    "test \"$(curl -s -o /dev/null -w '%%{http_code}' -X PATCH -H "
+	    "\"Authorization: Bearer $PAAS_TOKEN\" -d "
+	    "'{\"deploy_branch\":\"a..b\"}' "
+	    "http://127.0.0.1:%d/apps/branchy)\" = 422\n"
+	    "paas apps:settings -a branchy | grep -q 'deploy_branch: main'\n"
+	    "paas apps:settings deploy_branch=master -a branchy | "
+	    "grep -q 'deploy_branch: master'\n"
+	    "git push $url master > ../b2 2>&1 || { cat ../b2 >&2; false; }\n"
+	    "paas releases -a branchy | grep -q 'Current: v2'\n"
+	    /* HEAD follows: a clone checks the deploy branch out */
+	    "git clone -q $url ../cloned && test \"$(git -C ../cloned "
+	    "rev-parse --abbrev-ref HEAD)\" = master\n"
+	    /* now main is the wrong branch; deletes stay refused */
+	    "git branch -q main && ! git push $url main > ../b3 2>&1\n"
+	    "grep -q 'refs/heads/main refused' ../b3\n"
+	    "! git push $url :master > ../b4 2>&1\n"
+	    "git ls-remote $url | grep -q refs/heads/master\n"
+	    /* the push size limit: git's own message, the ref stays */
+	    "head -c 3000000 /dev/urandom > big.bin && commit big\n"
+	    "! git push $url master > ../b5 2>&1\n"
+	    "grep -q 'maximum allowed size' ../b5\n"
+	    "test \"$(git ls-remote $url refs/heads/master | cut -f1)\" = "
+	    "\"$(git rev-parse HEAD~1)\"\n"
+	    "paas releases -a branchy | grep -q 'Current: v2'\n",
+	    f->d.api_port, f->d.api_port), 0);
+	/* one build at a time: the second app's push waits, then deploys */
+	assert_int_equal(sh(f,
+	    "mkdir -p slowpack/bin\n"
+	    "printf '#!/bin/sh\\necho Slow\\n' > slowpack/bin/detect\n"
+	    "printf '#!/bin/sh\\nsleep 2\\n' > slowpack/bin/compile\n"
+	    "printf '#!/bin/sh\\necho \"--- {}\"\\n' > slowpack/bin/release\n"
+	    "chmod -R a+rX slowpack && chmod +x slowpack/bin/*\n"
+	    "for a in q-one q-two; do\n"
+	    "  paas apps:create $a >/dev/null 2>&1\n"
+	    "  paas config:set BUILDPACK_URL=$PWD/slowpack -a $a >/dev/null 2>&1\n"
+	    "  git init -q -b main $a && (cd $a && printf '" WEB "\\n' > "
+	    "Procfile && commit one)\n"
+	    "done\n"
+	    "url() { echo http://paas:$PAAS_TOKEN@127.0.0.1:%d/$1.git; }\n"
+	    "(cd q-one && git push $(url q-one) main > ../q1 2>&1; echo $? > "
+	    "../q1.rc) &\n"
+	    "sleep 0.7\n"
+	    "(cd q-two && git push $(url q-two) main > ../q2 2>&1; echo $? > "
+	    "../q2.rc)\n"
+	    "wait\n"
+	    "test $(cat q1.rc) = 0 && test $(cat q2.rc) = 0\n"
+	    "grep -q 'Waiting for a build slot: 1 builds are running (at most "
+	    "1 at a time)' q2\n"
+	    "! grep -q 'Waiting' q1\n"
+	    "paas releases -a q-two | grep -q 'Current: v3'\n",
+	    f->d.api_port), 0);
+}
+
 int
 main(void)
 {
@@ -410,6 +493,7 @@ main(void)
 		T(test_release_phase),
 		T(test_gc_keeps_the_last_releases),
 		T(test_health_checks),
+		T(test_deploy_branch_and_limits),
 	};
 
 	harness_alarm(300);

@@ -234,6 +234,34 @@ test_buildpacks_parsing(void **state)
 	    "[\"a b\"]}"), &l, &err), -EINVAL);
 }
 
+static void
+test_app_patch_parsing(void **state)
+{
+	static const char *const bad[] = { "{}", "[]", "{\"x\":1}",
+	    "{\"deploy_branch\":1}", "{\"deploy_branch\":\"../x\"}",
+	    "{\"deploy_branch\":\"\"}", "{\"grace\":-1}",
+	    "{\"boot_timeout\":0}", "{\"maintenance\":\"yes\"}" };
+	struct model_app_patch	 p;
+	struct perr		 err = PERR_INIT;
+	const char		*ok = "{\"deploy_branch\":\"master\","
+	    "\"grace\":5}";
+	size_t			 i;
+
+	(void)state;
+	assert_int_equal(model_parse_app_patch(ok, strlen(ok), &p, &err), 0);
+	assert_string_equal(p.deploy_branch, "master");
+	assert_int_equal(p.grace_s, 5);
+	assert_int_equal(p.boot_s, -1);
+	assert_int_equal(p.maintenance, -1);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		perr_clear(&err);
+		assert_true(model_parse_app_patch(bad[i], strlen(bad[i]), &p,
+		    &err) < 0);
+		assert_true(err.msg[0] != '\0');
+		assert_string_equal(p.deploy_branch, "");
+	}
+}
+
 int
 main(void)
 {
@@ -244,6 +272,7 @@ main(void)
 		cmocka_unit_test(test_domain_and_version_parsing),
 		cmocka_unit_test(test_struct_to_json),
 		cmocka_unit_test(test_buildpacks_parsing),
+		cmocka_unit_test(test_app_patch_parsing),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

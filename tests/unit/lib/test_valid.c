@@ -112,6 +112,26 @@ test_sizes(void **state)
 	BAD(valid_size, "Basic");
 }
 
+static void
+test_branches(void **state)
+{
+	static const char *const good[] = { "main", "master", "Prod",
+	    "release-2.1", "v1_x", "9" };
+	static const char *const bad[] = { "", "-main", ".hidden", "a..b",
+	    "a/b", "main.lock", "main.", "a b", "ma\nin", "x~1", "a:b",
+	    "@{u}", "a\\b", "1234567890123456789012345678901234567890"
+	    "123456789012345678901234" };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		assert_int_equal(valid_branch(good[i], strlen(good[i]), NULL),
+		    0);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (valid_branch(bad[i], strlen(bad[i]), NULL) != -EINVAL)
+			fail_msg("accepted \"%s\"", bad[i]);
+}
+
 int
 main(void)
 {
@@ -122,6 +142,7 @@ main(void)
 		cmocka_unit_test(test_process_types),
 		cmocka_unit_test(test_hostnames),
 		cmocka_unit_test(test_sizes),
+		cmocka_unit_test(test_branches),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
