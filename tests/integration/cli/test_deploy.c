@@ -481,6 +481,77 @@ test_deploy_branch_and_limits(void **state)
 	    f->d.api_port), 0);
 }
 
+/*
+ * Hostile pushes through the whole path: a git bomb is refused quickly
+ * and leaves nothing; a malicious buildpack (writes outside its dirs,
+ * reads a host secret, leaves a daemon, makes setuid files and device
+ * nodes) achieves nothing and leaves no process, mount or setuid bit.
+ */
+static void
+test_hostile_pushes(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(sh(f,
+	    "paas apps:create bomb >/dev/null 2>&1\n"
+	    "mkdir bomb && cd bomb && git init -q -b main\n"
+	    "b=$(printf x | git hash-object -w --stdin)\n"
+	    "t=$(for i in 0 1 2 3 4 5 6 7 8 9; do printf '100644 blob "
+	    "%%s\\tf%%s\\n' $b $i; done | git mktree)\n"
+	    "for l in 1 2 3 4 5 6 7 8 9; do t=$(for i in 0 1 2 3 4 5 6 7 8 9; "
+	    "do printf '040000 tree %%s\\td%%s\\n' $t $i; done | git mktree); "
+	    "done\n"
+	    "c=$(git -c user.name=t -c user.email=t@t commit-tree $t -m bomb)\n"
+	    "git update-ref refs/heads/main $c\n"
+	    "t0=$(date +%%s)\n"
+	    "! git push http://paas:$PAAS_TOKEN@127.0.0.1:%d/bomb.git main "
+	    "> ../bomb.out 2>&1\n"
+	    "test $(( $(date +%%s) - t0 )) -lt 20\n"
+	    "grep -q 'more than 1000000 files' ../bomb.out\n"
+	    "! git --git-dir=%s/repos/bomb.git rev-parse -q --verify main\n"
+	    "paas releases -a bomb | grep -q 'Current: v1'\n"
+	    "test -z \"$(ls %s/builds/*/work 2>/dev/null)\"\n",
+	    f->d.api_port, f->d.data, f->d.data), 0);
+	assert_int_equal(sh(f,
+	    "D=%s\n"
+	    "mkdir -p evilpack/bin\n"
+	    "printf '#!/bin/sh\\necho Evil\\n' > evilpack/bin/detect\n"
+	    "cat > evilpack/bin/compile <<EOF\n"
+	    "#!/bin/bash\nB=\\$1 C=\\$2\n"
+	    "echo pwned > /tmp/paas-evil-push\n"
+	    "echo pwned > $D/images/evil 2>/dev/null\n"
+	    "echo pwned >> $D/repos/evil.git/HEAD 2>/dev/null\n"
+	    "cp /etc/shadow \\$B/stolen 2>/dev/null\n"
+	    "cp /bin/sh \\$B/suidsh && chmod 6755 \\$B/suidsh\n"
+	    "mknod \\$B/null c 1 3 2>/dev/null; mkfifo \\$B/fifo\n"
+	    "setsid sleep 987710 >/dev/null 2>&1 </dev/null &\n"
+	    "(nohup sleep 987711 >/dev/null 2>&1 &)\n"
+	    "echo '-----> evil done'\n"
+	    "EOF\n"
+	    "printf '#!/bin/sh\\necho \"--- {}\"\\n' > evilpack/bin/release\n"
+	    "chmod -R a+rX evilpack && chmod +x evilpack/bin/*\n"
+	    "paas apps:create evil >/dev/null 2>&1\n"
+	    "paas config:set BUILDPACK_URL=$PWD/evilpack -a evil >/dev/null\n"
+	    "git init -q -b main evil && cd evil\n"
+	    "echo '" WEB "' > Procfile && echo hi > index.html && commit one\n"
+	    "cp $D/repos/evil.git/HEAD ../evil-head\n"
+	    "git push http://paas:$PAAS_TOKEN@127.0.0.1:%d/evil.git main > "
+	    "../evil.out 2>&1 || { cat ../evil.out >&2; false; }\n"
+	    "grep -q 'evil done' ../evil.out\n"
+	    "! pgrep -f 'sleep 98771[01]'\n"
+	    "test ! -e /tmp/paas-evil-push && test ! -e $D/images/evil\n"
+	    "cmp -s $D/repos/evil.git/HEAD ../evil-head\n"
+	    "! grep -q \" $D/builds\" /proc/self/mountinfo\n"
+	    "test -z \"$(find $D/slugs/evil $D/cache/evil -perm /6000)\"\n"
+	    "test -z \"$(find $D/slugs/evil $D/cache/evil \\( -type b -o "
+	    "-type c -o -type p \\))\"\n"
+	    "test -z \"$(find $D/slugs/evil -name stolen)\"\n"
+	    "test -n \"$(find $D/slugs/evil -name suidsh)\"\n"
+	    /* and it runs: the web process serves, as the app's user */
+	    "paas releases -a evil | grep -q 'Current: v3'\n",
+	    f->d.data, f->d.api_port), 0);
+}
+
 int
 main(void)
 {
@@ -494,6 +565,7 @@ main(void)
 		T(test_gc_keeps_the_last_releases),
 		T(test_health_checks),
 		T(test_deploy_branch_and_limits),
+		T(test_hostile_pushes),
 	};
 
 	harness_alarm(300);
