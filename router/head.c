@@ -332,7 +332,15 @@ hpar_init(struct hpar *hp, int response, hpar_body_cb *body, void *arg)
 void
 hpar_next(struct hpar *hp, struct head *h)
 {
-	if (llhttp_get_errno(&hp->llh) == HPE_PAUSED)
+	/*
+	 * After a message that ends its connection (an HTTP/1.0 response
+	 * without keep-alive, Connection: close) llhttp refuses any more
+	 * input; the next message comes on a new connection: start over.
+	 */
+	if (hp->state == HPAR_DONE && !llhttp_should_keep_alive(&hp->llh)) {
+		llhttp_reset(&hp->llh);
+		hp->llh.data = hp;
+	} else if (llhttp_get_errno(&hp->llh) == HPE_PAUSED)
 		llhttp_resume(&hp->llh);
 	hp->head = h;
 	hp->state = HPAR_HEAD;

@@ -359,6 +359,39 @@ test_head_response(void **state)
 	buf_release(&out);
 }
 
+/*
+ * One response parser serves a client connection across upstream
+ * connections: after a response that closes its connection (HTTP/1.0
+ * without keep-alive, python's http.server) the next one, from a new
+ * connection, must parse.
+ */
+static void
+test_hpar_next_after_closing_response(void **state)
+{
+	static const char *const closing[] = {
+		"HTTP/1.0 200 OK\r\nContent-Length: 3\r\n\r\nv0\n",
+		"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 3"
+		    "\r\n\r\nv0\n",
+		"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nv0\n",
+	};
+	size_t	i, k, used;
+
+	(void)state;
+	for (i = 0; i < sizeof(closing) / sizeof(closing[0]); i++) {
+		hpar_init(&P, 1, body_cb, &BO);
+		for (k = 0; k < 3; k++) {
+			buf_reset(&BO.b);
+			hpar_next(&P, &H);
+			assert_int_equal(hpar_feed(&P, closing[i],
+			    strlen(closing[i]), &used), HPAR_DONE_RC);
+			assert_int_equal(used, strlen(closing[i]));
+			assert_int_equal(H.status, 200);
+			assert_string_equal(BO.b.p, "v0\n");
+			assert_int_equal(hpar_keepalive(&P), i == 2);
+		}
+	}
+}
+
 static void
 test_head_bad_responses(void **state)
 {
@@ -396,6 +429,7 @@ main(void)
 		cmocka_unit_test(test_head_hop_by_hop),
 		cmocka_unit_test(test_head_response),
 		cmocka_unit_test(test_head_bad_responses),
+		cmocka_unit_test(test_hpar_next_after_closing_response),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 
