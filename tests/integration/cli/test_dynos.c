@@ -290,7 +290,14 @@ test_zero_downtime_through_the_router(void **state)
 	    "'paas\\[router\\]: at=info method=GET path=\"/hello.txt\" "
 	    "host=live.localhost .* status=200'\n"
 	    "curl -sf -H 'Host: live.localhost' http://127.0.0.1:%d/hello.txt "
-	    "| grep -q v2\n", f->d.http_port, f->d.http_port, f->d.http_port),
+	    "| grep -q v2\n"
+	    /* keep-alive from the client to an HTTP/1.0 app: all 200 */
+	    "set --; for k in 1 2 3 4 5 6; do set -- \"$@\" -o /dev/null "
+	    "http://127.0.0.1:%d/hello.txt; done\n"
+	    "curl -s -w '%%{http_code}\\n' -H 'Host: live.localhost' \"$@\" "
+	    "> ../ka\n"
+	    "test $(grep -c . ../ka) = 6 && test \"$(sort -u ../ka)\" = 200\n",
+	    f->d.http_port, f->d.http_port, f->d.http_port, f->d.http_port),
 	    0);
 	print_message("%s", f->out.p);
 }
@@ -308,7 +315,7 @@ test_boot_timeout_and_grace(void **state)
 	    "stubborn: trap '' TERM; while :; do sleep 0.2; done\nPROCFILE\n"
 	    "commit one && push slowboot\n"
 	    "paas apps:settings boot_timeout=2 grace=1 -a slowboot | "
-	    "grep -q 'boot_timeout: 2s'\n"
+	    "grep -q 'boot_timeout: *2s'\n"
 	    "! paas apps:settings boot_timeout=0 -a slowboot 2>/dev/null\n"
 	    /* a web process that never binds: R10, push rejected */
 	    "printf 'web: sleep 300\\n' > Procfile && commit two\n"
