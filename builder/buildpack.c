@@ -131,28 +131,54 @@ capture_line(void *arg, const char *line, size_t len)
 	buf_addch(out, '\n');
 }
 
-/* run_step() runs argv in the sandbox; out NULL streams to the log */
+/* the build's dirs, at their own paths; rw_pack: the pack that may write */
 static int
-run_step(struct build *b, char *const argv[], struct buf *out,
-    uint64_t cap, struct sandbox_result *res, struct perr *err)
+step_binds(const struct build *b, struct sandbox_opts *o, const char *rw_pack)
+{
+	struct stat	st;
+	int		rc;
+
+	if ((rc = sandbox_bind(o, b->app_dir.p, 0)) != 0 ||
+	    (rc = sandbox_bind(o, b->cache_dir.p, 0)) != 0 ||
+	    (rc = sandbox_bind(o, b->envcopy.p, 1)) != 0 ||
+	    (rc = sandbox_bind(o, b->tmp_dir.p, 0)) != 0 ||
+	    (rc = sandbox_bind(o, b->packs_dir.p, 1)) != 0)
+		return rc;
+	if (b->buildpacks_dir != NULL && stat(b->buildpacks_dir, &st) == 0 &&
+	    S_ISDIR(st.st_mode) &&
+	    (rc = sandbox_bind(o, b->buildpacks_dir, 1)) != 0)
+		return rc;
+	if (rw_pack != NULL)
+		rc = sandbox_bind(o, rw_pack, 0);
+	return rc;
+}
+
+/*
+ * run_step() runs argv in the sandbox; out NULL streams to the log.
+ * rw_pack: the buildpack dir bin/compile may write (its export file).
+ */
+static int
+run_step(struct build *b, char *const argv[], const char *rw_pack,
+    struct buf *out, uint64_t cap, struct sandbox_result *res,
+    struct perr *err)
 {
 	struct sandbox_opts	o;
 	char			**env;
 	int			rc;
 
 	memset(&o, 0, sizeof(o));
-	o.drop = b->drop;
-	o.uid = b->uid;
-	o.gid = b->gid;
+	memset(res, 0, sizeof(*res));
+	res->status = -1;
 	o.cwd = b->app_dir.p;
-	o.private_tmp = b->drop;
 	o.deadline_ms = b->deadline_ms;
 	o.max_output = out ? cap : (b->log_bytes < BUILD_LOG_MAX_BYTES ?
 	    BUILD_LOG_MAX_BYTES - b->log_bytes : 1);
+	if (step_binds(b, &o, rw_pack) != 0)
+		return perr_set(err, -E2BIG, "too many sandbox mounts");
 	env = buildpack_env(b);
 	o.envp = env;
-	rc = sandbox_run(argv, &o, out ? capture_line : stream_line, out, res,
-	    err);
+	rc = sandbox_run(b->sandbox, argv, &o, out ? capture_line :
+	    stream_line, out, res, err);
 	buildpack_env_free(env);
 	if (out == NULL)
 		b->log_bytes += res->output_bytes;
@@ -161,6 +187,14 @@ run_step(struct build *b, char *const argv[], struct buf *out,
 		    "seconds", b->timeout_sec);
 	else if (rc == 0 && res->cancelled)
 		rc = perr_set(err, -ECANCELED, "build cancelled");
+	else if (rc == 0 && res->pids_max)
+		rc = perr_set(err, -EAGAIN, "build exceeded its process limit "
+		    "(%llu processes): stopped",
+		    (unsigned long long)b->sandbox->lim.pids);
+	else if (rc == 0 && res->oom && sandbox_failed(res))
+		rc = perr_set(err, -ENOMEM, "build exceeded its memory limit "
+		    "(%llu MB)", (unsigned long long)
+		    (b->sandbox->lim.memory_bytes >> 20));
 	return rc;
 }
 
@@ -192,7 +226,7 @@ detect(struct build *b, const char *dir, char **name, struct perr *err)
 	argv[0] = prog.p;
 	argv[1] = b->app_dir.p;
 	argv[2] = NULL;
-	rc = run_step(b, argv, &out, 64 * 1024, &res, err);
+	rc = run_step(b, argv, NULL, &out, 64 * 1024, &res, err);
 	if (rc == -ENOENT || rc == -EACCES)
 		rc = 0;
 	else if (rc == 0 && WIFEXITED(res.status) &&
@@ -484,7 +518,7 @@ compile_one(struct build *b, size_t i, struct perr *err)
 	struct sandbox_result	 res;
 	struct buf		 prog = BUF_INIT, count = BUF_INIT;
 	struct buf		 exports[BUILD_MAX_PACKS];
-	char			*argv[BUILD_MAX_PACKS + 10], desc[64];
+	char			*argv[BUILD_MAX_PACKS + 10], desc[96];
 	size_t			 n = 0, j;
 	int			 rc;
 
@@ -506,10 +540,10 @@ compile_one(struct build *b, size_t i, struct perr *err)
 	argv[n++] = b->cache_dir.p;
 	argv[n++] = b->envcopy.p;
 	argv[n] = NULL;
-	rc = run_step(b, argv, NULL, 0, &res, err);
+	rc = run_step(b, argv, b->packs[i].dir, NULL, 0, &res, err);
 	if (rc == 0 && !(WIFEXITED(res.status) &&
 	    WEXITSTATUS(res.status) == 0)) {
-		sandbox_describe(&res, desc, sizeof(desc));
+		sandbox_describe(b->sandbox, &res, desc, sizeof(desc));
 		rc = perr_set(err, -EPROTO, "Push rejected, failed to compile "
 		    "%.100s app (bin/compile: %s)", b->packs[i].name, desc);
 	}
@@ -537,7 +571,7 @@ buildpack_release(struct build *b, struct perr *err)
 	struct sandbox_result	 res;
 	struct buf		 out = BUF_INIT, prog = BUF_INIT;
 	struct pack		*pk = &b->packs[b->npacks - 1];
-	char			*argv[6], desc[64];
+	char			*argv[6], desc[96];
 	int			 rc;
 
 	if (!is_file(pk->dir, "bin/release"))
@@ -549,12 +583,12 @@ buildpack_release(struct build *b, struct perr *err)
 	argv[3] = prog.p;
 	argv[4] = b->app_dir.p;
 	argv[5] = NULL;
-	rc = run_step(b, argv, &out, RELEASE_MAX_BYTES, &res, err);
+	rc = run_step(b, argv, NULL, &out, RELEASE_MAX_BYTES, &res, err);
 	if (rc == 0 && res.output_bytes > RELEASE_MAX_BYTES)
 		rc = perr_set(err, -E2BIG, "bin/release: output larger than "
 		    "%d bytes", RELEASE_MAX_BYTES);
 	if (rc == 0 && !(WIFEXITED(res.status) && WEXITSTATUS(res.status) == 0)) {
-		sandbox_describe(&res, desc, sizeof(desc));
+		sandbox_describe(b->sandbox, &res, desc, sizeof(desc));
 		rc = perr_set(err, -EPROTO, "bin/release of %.100s failed: %s",
 		    pk->name, desc);
 	}
