@@ -160,24 +160,38 @@ parse_opt(struct build *b, int c, const char *arg)
 	return -1;
 }
 
-/* path made absolute (lexically: it need not exist), or NULL */
+/*
+ * path made absolute and canonical (no "..", no symlink): the steps see
+ * the dirs at these paths. A path that does not exist yet (WORK) is its
+ * canonical parent plus its last component. NULL on failure.
+ */
 static char *
 abs_path(const char *path)
 {
-	struct buf	b = BUF_INIT;
-	char		cwd[4096];
+	struct buf	 b = BUF_INIT;
+	char		*dir, *base, *parent, *real;
 
-	if (path[0] == '\0')
-		return NULL;
-	if (path[0] != '/') {
-		if (getcwd(cwd, sizeof(cwd)) == NULL)
-			return NULL;
-		buf_addf(&b, "%s/", strcmp(cwd, "/") == 0 ? "" : cwd);
-	}
+	if ((real = realpath(path, NULL)) != NULL || errno != ENOENT)
+		return real;
 	buf_adds(&b, path);
 	while (b.len > 1 && b.p[b.len - 1] == '/')
 		buf_truncate(&b, b.len - 1);
-	return buf_detach(&b, NULL);
+	base = strrchr(b.p, '/');
+	dir = base == NULL ? "." : base == b.p ? "/" : b.p;
+	if (base != NULL)
+		*base++ = '\0';
+	else
+		base = b.p;
+	parent = NULL;
+	if (strcmp(base, ".") != 0 && strcmp(base, "..") != 0 &&
+	    base[0] != '\0')
+		parent = realpath(dir, NULL);
+	if (parent != NULL && asprintf(&real, "%s/%s", strcmp(parent,
+	    "/") == 0 ? "" : parent, base) < 0)
+		real = NULL;
+	free(parent);
+	buf_release(&b);
+	return real;
 }
 
 static int
