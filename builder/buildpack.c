@@ -21,6 +21,8 @@
 #include "valid.h"
 
 /* Heroku's order of detection among the built-ins */
+#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+
 static const char *const builtin_order[] = {
 	"nodejs", "python", "go", "c", "static", "procfile",
 };
@@ -211,15 +213,32 @@ is_file(const char *dir, const char *rel)
 	return ok;
 }
 
+/* the pack's name: the first line detect printed, trimmed, printable */
+static char *
+detect_name(const char *p, size_t len)
+{
+	struct slice	 l;
+	const char	*nl = memchr(p, '\n', len);
+	char		*name;
+	size_t		 i;
+
+	l = slice_trim(slice_from(p, nl ? (size_t)(nl - p) : len));
+	if (l.len > BUILD_DETECT_MAX_BYTES)
+		l.len = BUILD_DETECT_MAX_BYTES;
+	name = strndup(l.len ? l.p : "App", l.len ? l.len : 3);
+	for (i = 0; name != NULL && name[i] != '\0'; i++)
+		if (!isprint((unsigned char)name[i]))
+			name[i] = '?';
+	return name;
+}
+
 /* detect() returns 1 if the pack applies, with its name in *name */
 static int
 detect(struct build *b, const char *dir, char **name, struct perr *err)
 {
 	struct sandbox_result	 res;
 	struct buf		 out = BUF_INIT, prog = BUF_INIT;
-	struct slice		 l;
-	char			*argv[3], *nl;
-	size_t			 i;
+	char			*argv[3];
 	int			 rc;
 
 	buf_addf(&prog, "%s/bin/detect", dir);
@@ -229,17 +248,8 @@ detect(struct build *b, const char *dir, char **name, struct perr *err)
 	rc = run_step(b, argv, NULL, &out, 64 * 1024, &res, err);
 	if (rc == -ENOENT || rc == -EACCES)
 		rc = 0;
-	else if (rc == 0 && WIFEXITED(res.status) &&
-	    WEXITSTATUS(res.status) == 0) {
-		nl = strchr(out.p, '\n');
-		l = slice_trim(slice_from(out.p, nl ? (size_t)(nl - out.p) :
-		    out.len));
-		if (l.len > BUILD_DETECT_MAX_BYTES)
-			l.len = BUILD_DETECT_MAX_BYTES;
-		*name = strndup(l.len ? l.p : "App", l.len ? l.len : 3);
-		for (i = 0; *name != NULL && (*name)[i] != '\0'; i++)
-			if (!isprint((unsigned char)(*name)[i]))
-				(*name)[i] = '?';
+	else if (rc == 0 && !sandbox_failed(&res)) {
+		*name = detect_name(out.p, out.len);
 		rc = 1;
 	}
 	buf_release(&out);
@@ -444,36 +454,60 @@ use_specs(struct build *b, const char *const *specs, size_t n,
 	return 0;
 }
 
+/*
+ * The built-ins are tried in one container, not one each: the script
+ * runs each bin/detect in order and, for the first that exits 0, prints
+ * its position and then what it printed.
+ */
+static const char detect_script[] =
+	"b=$1; shift; i=0; for d; do "
+	"if [ -f \"$d/bin/detect\" ] && [ -x \"$d/bin/detect\" ] && "
+	"out=$(\"$d/bin/detect\" \"$b\" 2>&1); then "
+	"printf '%s\\n%s\\n' \"$i\" \"$out\"; exit 0; fi; "
+	"i=$((i + 1)); done; exit 1";
+
 static int
 auto_detect(struct build *b, struct perr *err)
 {
-	struct buf	 dir = BUF_INIT;
-	struct stat	 st;
-	char		*name = NULL;
-	size_t		 i;
-	int		 rc = 0;
+	struct sandbox_result	 res;
+	struct buf		 dirs[NELEM(builtin_order)], out = BUF_INIT;
+	struct stat		 st;
+	const char		*which[NELEM(builtin_order)];
+	char			*argv[NELEM(builtin_order) + 6], *nl;
+	size_t			 i, n = 0, k = 0;
+	int			 rc;
 
-	for (i = 0; i < sizeof(builtin_order) / sizeof(builtin_order[0]);
-	    i++) {
-		buf_reset(&dir);
-		buf_addf(&dir, "%s/%s", b->buildpacks_dir, builtin_order[i]);
-		if (stat(dir.p, &st) != 0 || !S_ISDIR(st.st_mode))
+	argv[k++] = "/bin/sh";
+	argv[k++] = "-c";
+	argv[k++] = (char *)detect_script;
+	argv[k++] = "paas-detect";
+	argv[k++] = b->app_dir.p;
+	for (i = 0; i < NELEM(builtin_order); i++) {
+		buf_init(&dirs[n]);
+		buf_addf(&dirs[n], "%s/%s", b->buildpacks_dir,
+		    builtin_order[i]);
+		if (stat(dirs[n].p, &st) != 0 || !S_ISDIR(st.st_mode)) {
+			buf_release(&dirs[n]);
 			continue;
-		rc = detect(b, dir.p, &name, err);
-		if (rc < 0)
-			break;
-		if (rc == 0)
-			continue;
-		rc = resolve(b, builtin_order[i], &b->packs[0], err);
+		}
+		which[n] = builtin_order[i];
+		argv[k++] = dirs[n++].p;
+	}
+	argv[k] = NULL;
+	rc = n == 0 ? 0 : run_step(b, argv, NULL, &out, 64 * 1024, &res, err);
+	if (rc == 0 && n > 0 && !sandbox_failed(&res) &&
+	    (nl = strchr(out.p, '\n')) != NULL && (i = strtoul(out.p, NULL,
+	    10)) < n) {
+		rc = resolve(b, which[i], &b->packs[0], err);
 		if (rc == 0) {
-			b->packs[0].name = name;
-			name = NULL;
+			b->packs[0].name = detect_name(nl + 1, out.len -
+			    (size_t)(nl + 1 - out.p));
 			b->npacks = 1;
 		}
-		break;
 	}
-	free(name);
-	buf_release(&dir);
+	for (i = 0; i < n; i++)
+		buf_release(&dirs[i]);
+	buf_release(&out);
 	if (rc == 0 && b->npacks == 0)
 		rc = perr_set(err, -ENOEXEC, "No default language could be "
 		    "detected for this app; set a buildpack with "
