@@ -370,8 +370,11 @@ run_container(struct sandbox *sb, const struct cgroup *cg,
 	if (res->status == -1) {
 		(void)kill(pid, SIGKILL);
 		(void)cgroup_kill(cg, &kerr);
-		if (waitpid(pid, &res->status, 0) != pid)
-			res->status = -1;
+		while (waitpid(pid, &res->status, 0) != pid)
+			if (errno != EINTR) {
+				res->status = -1;
+				break;
+			}
 	}
 	cgroup_finish(sb, cg, res);
 	while (drain(out[0], l) == 0)

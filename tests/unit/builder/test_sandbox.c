@@ -369,6 +369,57 @@ test_open_refuses_root_and_tiny_limits(void **state)
 	}
 }
 
+/* the sandbox's binds need their parents made: container_req.mkdir_parents */
+static int
+plan_has_mkdir(const struct container_plan *pl, const char *path)
+{
+	size_t	i;
+
+	for (i = 0; i < pl->n; i++)
+		if (pl->m[i].op == CONTAINER_OP_MKDIR &&
+		    strcmp(pl->m[i].path, path) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+test_plan_makes_bind_parents(void **state)
+{
+	struct container_req	req;
+	struct container_plan	pl;
+	struct perr		err = PERR_INIT;
+	char			*argv[] = { "/bin/true", NULL };
+	size_t			 n0;
+
+	(void)state;
+	container_req_init(&req);
+	req.rootdir = "/r";
+	req.layers[0] = "/l";
+	req.nlayers = 1;
+	req.upper = "/u";
+	req.work = "/w";
+	req.hostname = "build";
+	req.uid = req.gid = 1000;
+	req.argv = argv;
+	req.envp = env;
+	req.cwd = "/";
+	req.binds[0].src = "/tmp";
+	req.binds[0].dst = "/tmp/a/b/app";
+	req.nbinds = 1;
+	assert_int_equal(container_plan_build(&req, &pl, &err), 0);
+	assert_true(plan_has_mkdir(&pl, "/r/tmp/a/b/app"));
+	assert_false(plan_has_mkdir(&pl, "/r/tmp/a"));
+	n0 = pl.n;
+	container_plan_release(&pl);
+	req.mkdir_parents = 1;
+	assert_int_equal(container_plan_build(&req, &pl, &err), 0);
+	assert_true(plan_has_mkdir(&pl, "/r/tmp/a"));
+	assert_true(plan_has_mkdir(&pl, "/r/tmp/a/b"));
+	assert_true(plan_has_mkdir(&pl, "/r/tmp/a/b/app"));
+	assert_int_equal(pl.n, n0 + 3);
+	container_plan_release(&pl);
+}
+
 static int
 setup(void **state)
 {
@@ -423,6 +474,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_describe),
+		cmocka_unit_test(test_plan_makes_bind_parents),
 		cmocka_unit_test(test_open_refuses_root_and_tiny_limits),
 		cmocka_unit_test(test_lines_status_and_env),
 		cmocka_unit_test(test_timeout_kills),
