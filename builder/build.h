@@ -26,6 +26,8 @@
 #define BUILD_PATH		"/usr/local/sbin:/usr/local/bin:" \
 				"/usr/sbin:/usr/bin:/sbin:/bin"
 
+struct sandbox;
+
 struct pack {
 	char	*spec;		/* as given: NAME, /path or URL[#ref] */
 	char	*src;		/* where it was found (built-in dir, path) */
@@ -57,6 +59,9 @@ struct build {
 	int			 level;
 	int64_t			 epoch;		/* -1: the commit's time */
 	int			 keep_work;
+	uint64_t		 memory_bytes;	/* build cgroup; 0: default */
+	uint64_t		 pids;		/* build cgroup; 0: default */
+	const char		*init;		/* paas-init, or NULL */
 
 	/* derived */
 	struct buf		 app_dir;	/* WORK/app = BUILD_DIR */
@@ -64,6 +69,10 @@ struct build {
 	struct buf		 envcopy;	/* WORK/env = ENV_DIR */
 	struct buf		 packs_dir;	/* WORK/buildpacks */
 	struct buf		 tmp_dir;	/* WORK/tmp = TMPDIR */
+	char			*abs_work;	/* work, made absolute */
+	char			*abs_packs;	/* buildpacks_dir, ditto */
+	struct buf		 sandbox_dir;	/* WORK/sandbox */
+	struct sandbox		*sandbox;	/* where the steps run */
 	int			 cache_taken;	/* cache moved into WORK */
 	int64_t			 deadline_ms;
 	uint64_t		 log_bytes;	/* buildpack output so far */

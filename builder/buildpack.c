@@ -21,6 +21,8 @@
 #include "valid.h"
 
 /* Heroku's order of detection among the built-ins */
+#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+
 static const char *const builtin_order[] = {
 	"nodejs", "python", "go", "c", "static", "procfile",
 };
@@ -131,28 +133,54 @@ capture_line(void *arg, const char *line, size_t len)
 	buf_addch(out, '\n');
 }
 
-/* run_step() runs argv in the sandbox; out NULL streams to the log */
+/* the build's dirs, at their own paths; rw_pack: the pack that may write */
 static int
-run_step(struct build *b, char *const argv[], struct buf *out,
-    uint64_t cap, struct sandbox_result *res, struct perr *err)
+step_binds(const struct build *b, struct sandbox_opts *o, const char *rw_pack)
+{
+	struct stat	st;
+	int		rc;
+
+	if ((rc = sandbox_bind(o, b->app_dir.p, 0)) != 0 ||
+	    (rc = sandbox_bind(o, b->cache_dir.p, 0)) != 0 ||
+	    (rc = sandbox_bind(o, b->envcopy.p, 1)) != 0 ||
+	    (rc = sandbox_bind(o, b->tmp_dir.p, 0)) != 0 ||
+	    (rc = sandbox_bind(o, b->packs_dir.p, 1)) != 0)
+		return rc;
+	if (b->buildpacks_dir != NULL && stat(b->buildpacks_dir, &st) == 0 &&
+	    S_ISDIR(st.st_mode) &&
+	    (rc = sandbox_bind(o, b->buildpacks_dir, 1)) != 0)
+		return rc;
+	if (rw_pack != NULL)
+		rc = sandbox_bind(o, rw_pack, 0);
+	return rc;
+}
+
+/*
+ * run_step() runs argv in the sandbox; out NULL streams to the log.
+ * rw_pack: the buildpack dir bin/compile may write (its export file).
+ */
+static int
+run_step(struct build *b, char *const argv[], const char *rw_pack,
+    struct buf *out, uint64_t cap, struct sandbox_result *res,
+    struct perr *err)
 {
 	struct sandbox_opts	o;
 	char			**env;
 	int			rc;
 
 	memset(&o, 0, sizeof(o));
-	o.drop = b->drop;
-	o.uid = b->uid;
-	o.gid = b->gid;
+	memset(res, 0, sizeof(*res));
+	res->status = -1;
 	o.cwd = b->app_dir.p;
-	o.private_tmp = b->drop;
 	o.deadline_ms = b->deadline_ms;
 	o.max_output = out ? cap : (b->log_bytes < BUILD_LOG_MAX_BYTES ?
 	    BUILD_LOG_MAX_BYTES - b->log_bytes : 1);
+	if (step_binds(b, &o, rw_pack) != 0)
+		return perr_set(err, -E2BIG, "too many sandbox mounts");
 	env = buildpack_env(b);
 	o.envp = env;
-	rc = sandbox_run(argv, &o, out ? capture_line : stream_line, out, res,
-	    err);
+	rc = sandbox_run(b->sandbox, argv, &o, out ? capture_line :
+	    stream_line, out, res, err);
 	buildpack_env_free(env);
 	if (out == NULL)
 		b->log_bytes += res->output_bytes;
@@ -161,6 +189,14 @@ run_step(struct build *b, char *const argv[], struct buf *out,
 		    "seconds", b->timeout_sec);
 	else if (rc == 0 && res->cancelled)
 		rc = perr_set(err, -ECANCELED, "build cancelled");
+	else if (rc == 0 && res->pids_max)
+		rc = perr_set(err, -EAGAIN, "build exceeded its process limit "
+		    "(%llu processes): stopped",
+		    (unsigned long long)b->sandbox->lim.pids);
+	else if (rc == 0 && res->oom && sandbox_failed(res))
+		rc = perr_set(err, -ENOMEM, "build exceeded its memory limit "
+		    "(%llu MB)", (unsigned long long)
+		    (b->sandbox->lim.memory_bytes >> 20));
 	return rc;
 }
 
@@ -177,35 +213,43 @@ is_file(const char *dir, const char *rel)
 	return ok;
 }
 
+/* the pack's name: the first line detect printed, trimmed, printable */
+static char *
+detect_name(const char *p, size_t len)
+{
+	struct slice	 l;
+	const char	*nl = memchr(p, '\n', len);
+	char		*name;
+	size_t		 i;
+
+	l = slice_trim(slice_from(p, nl ? (size_t)(nl - p) : len));
+	if (l.len > BUILD_DETECT_MAX_BYTES)
+		l.len = BUILD_DETECT_MAX_BYTES;
+	name = strndup(l.len ? l.p : "App", l.len ? l.len : 3);
+	for (i = 0; name != NULL && name[i] != '\0'; i++)
+		if (!isprint((unsigned char)name[i]))
+			name[i] = '?';
+	return name;
+}
+
 /* detect() returns 1 if the pack applies, with its name in *name */
 static int
 detect(struct build *b, const char *dir, char **name, struct perr *err)
 {
 	struct sandbox_result	 res;
 	struct buf		 out = BUF_INIT, prog = BUF_INIT;
-	struct slice		 l;
-	char			*argv[3], *nl;
-	size_t			 i;
+	char			*argv[3];
 	int			 rc;
 
 	buf_addf(&prog, "%s/bin/detect", dir);
 	argv[0] = prog.p;
 	argv[1] = b->app_dir.p;
 	argv[2] = NULL;
-	rc = run_step(b, argv, &out, 64 * 1024, &res, err);
+	rc = run_step(b, argv, NULL, &out, 64 * 1024, &res, err);
 	if (rc == -ENOENT || rc == -EACCES)
 		rc = 0;
-	else if (rc == 0 && WIFEXITED(res.status) &&
-	    WEXITSTATUS(res.status) == 0) {
-		nl = strchr(out.p, '\n');
-		l = slice_trim(slice_from(out.p, nl ? (size_t)(nl - out.p) :
-		    out.len));
-		if (l.len > BUILD_DETECT_MAX_BYTES)
-			l.len = BUILD_DETECT_MAX_BYTES;
-		*name = strndup(l.len ? l.p : "App", l.len ? l.len : 3);
-		for (i = 0; *name != NULL && (*name)[i] != '\0'; i++)
-			if (!isprint((unsigned char)(*name)[i]))
-				(*name)[i] = '?';
+	else if (rc == 0 && !sandbox_failed(&res)) {
+		*name = detect_name(out.p, out.len);
 		rc = 1;
 	}
 	buf_release(&out);
@@ -410,36 +454,60 @@ use_specs(struct build *b, const char *const *specs, size_t n,
 	return 0;
 }
 
+/*
+ * The built-ins are tried in one container, not one each: the script
+ * runs each bin/detect in order and, for the first that exits 0, prints
+ * its position and then what it printed.
+ */
+static const char detect_script[] =
+	"b=$1; shift; i=0; for d; do "
+	"if [ -f \"$d/bin/detect\" ] && [ -x \"$d/bin/detect\" ] && "
+	"out=$(\"$d/bin/detect\" \"$b\" 2>&1); then "
+	"printf '%s\\n%s\\n' \"$i\" \"$out\"; exit 0; fi; "
+	"i=$((i + 1)); done; exit 1";
+
 static int
 auto_detect(struct build *b, struct perr *err)
 {
-	struct buf	 dir = BUF_INIT;
-	struct stat	 st;
-	char		*name = NULL;
-	size_t		 i;
-	int		 rc = 0;
+	struct sandbox_result	 res;
+	struct buf		 dirs[NELEM(builtin_order)], out = BUF_INIT;
+	struct stat		 st;
+	const char		*which[NELEM(builtin_order)];
+	char			*argv[NELEM(builtin_order) + 6], *nl;
+	size_t			 i, n = 0, k = 0;
+	int			 rc;
 
-	for (i = 0; i < sizeof(builtin_order) / sizeof(builtin_order[0]);
-	    i++) {
-		buf_reset(&dir);
-		buf_addf(&dir, "%s/%s", b->buildpacks_dir, builtin_order[i]);
-		if (stat(dir.p, &st) != 0 || !S_ISDIR(st.st_mode))
+	argv[k++] = "/bin/sh";
+	argv[k++] = "-c";
+	argv[k++] = (char *)detect_script;
+	argv[k++] = "paas-detect";
+	argv[k++] = b->app_dir.p;
+	for (i = 0; i < NELEM(builtin_order); i++) {
+		buf_init(&dirs[n]);
+		buf_addf(&dirs[n], "%s/%s", b->buildpacks_dir,
+		    builtin_order[i]);
+		if (stat(dirs[n].p, &st) != 0 || !S_ISDIR(st.st_mode)) {
+			buf_release(&dirs[n]);
 			continue;
-		rc = detect(b, dir.p, &name, err);
-		if (rc < 0)
-			break;
-		if (rc == 0)
-			continue;
-		rc = resolve(b, builtin_order[i], &b->packs[0], err);
+		}
+		which[n] = builtin_order[i];
+		argv[k++] = dirs[n++].p;
+	}
+	argv[k] = NULL;
+	rc = n == 0 ? 0 : run_step(b, argv, NULL, &out, 64 * 1024, &res, err);
+	if (rc == 0 && n > 0 && !sandbox_failed(&res) &&
+	    (nl = strchr(out.p, '\n')) != NULL && (i = strtoul(out.p, NULL,
+	    10)) < n) {
+		rc = resolve(b, which[i], &b->packs[0], err);
 		if (rc == 0) {
-			b->packs[0].name = name;
-			name = NULL;
+			b->packs[0].name = detect_name(nl + 1, out.len -
+			    (size_t)(nl + 1 - out.p));
 			b->npacks = 1;
 		}
-		break;
 	}
-	free(name);
-	buf_release(&dir);
+	for (i = 0; i < n; i++)
+		buf_release(&dirs[i]);
+	buf_release(&out);
 	if (rc == 0 && b->npacks == 0)
 		rc = perr_set(err, -ENOEXEC, "No default language could be "
 		    "detected for this app; set a buildpack with "
@@ -484,7 +552,7 @@ compile_one(struct build *b, size_t i, struct perr *err)
 	struct sandbox_result	 res;
 	struct buf		 prog = BUF_INIT, count = BUF_INIT;
 	struct buf		 exports[BUILD_MAX_PACKS];
-	char			*argv[BUILD_MAX_PACKS + 10], desc[64];
+	char			*argv[BUILD_MAX_PACKS + 10], desc[96];
 	size_t			 n = 0, j;
 	int			 rc;
 
@@ -506,10 +574,10 @@ compile_one(struct build *b, size_t i, struct perr *err)
 	argv[n++] = b->cache_dir.p;
 	argv[n++] = b->envcopy.p;
 	argv[n] = NULL;
-	rc = run_step(b, argv, NULL, 0, &res, err);
+	rc = run_step(b, argv, b->packs[i].dir, NULL, 0, &res, err);
 	if (rc == 0 && !(WIFEXITED(res.status) &&
 	    WEXITSTATUS(res.status) == 0)) {
-		sandbox_describe(&res, desc, sizeof(desc));
+		sandbox_describe(b->sandbox, &res, desc, sizeof(desc));
 		rc = perr_set(err, -EPROTO, "Push rejected, failed to compile "
 		    "%.100s app (bin/compile: %s)", b->packs[i].name, desc);
 	}
@@ -537,7 +605,7 @@ buildpack_release(struct build *b, struct perr *err)
 	struct sandbox_result	 res;
 	struct buf		 out = BUF_INIT, prog = BUF_INIT;
 	struct pack		*pk = &b->packs[b->npacks - 1];
-	char			*argv[6], desc[64];
+	char			*argv[6], desc[96];
 	int			 rc;
 
 	if (!is_file(pk->dir, "bin/release"))
@@ -549,12 +617,12 @@ buildpack_release(struct build *b, struct perr *err)
 	argv[3] = prog.p;
 	argv[4] = b->app_dir.p;
 	argv[5] = NULL;
-	rc = run_step(b, argv, &out, RELEASE_MAX_BYTES, &res, err);
+	rc = run_step(b, argv, NULL, &out, RELEASE_MAX_BYTES, &res, err);
 	if (rc == 0 && res.output_bytes > RELEASE_MAX_BYTES)
 		rc = perr_set(err, -E2BIG, "bin/release: output larger than "
 		    "%d bytes", RELEASE_MAX_BYTES);
 	if (rc == 0 && !(WIFEXITED(res.status) && WEXITSTATUS(res.status) == 0)) {
-		sandbox_describe(&res, desc, sizeof(desc));
+		sandbox_describe(b->sandbox, &res, desc, sizeof(desc));
 		rc = perr_set(err, -EPROTO, "bin/release of %.100s failed: %s",
 		    pk->name, desc);
 	}

@@ -29,7 +29,7 @@ enum opt {
 	OPT_ENV_DIR, OPT_BUILDPACK, OPT_BUILDPACKS_DIR, OPT_UID, OPT_GID,
 	OPT_TIMEOUT, OPT_RELEASE_VERSION, OPT_REF, OPT_STACK,
 	OPT_COMPRESSION, OPT_LEVEL, OPT_EPOCH, OPT_KEEP_WORK, OPT_HELP,
-	OPT_OBJECTS,
+	OPT_OBJECTS, OPT_BUILD_MEMORY, OPT_BUILD_PIDS, OPT_INIT,
 };
 
 static const struct option options[] = {
@@ -53,6 +53,9 @@ static const struct option options[] = {
 	{ "compression-level",	required_argument, NULL, OPT_LEVEL },
 	{ "source-date-epoch",	required_argument, NULL, OPT_EPOCH },
 	{ "keep-work",		no_argument,	   NULL, OPT_KEEP_WORK },
+	{ "build-memory",	required_argument, NULL, OPT_BUILD_MEMORY },
+	{ "build-pids",		required_argument, NULL, OPT_BUILD_PIDS },
+	{ "init",		required_argument, NULL, OPT_INIT },
 	{ "help",		no_argument,	   NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -65,7 +68,8 @@ static const char usage_text[] =
 	"         [--uid N --gid N] [--timeout SEC] [--release-version N]\n"
 	"         [--ref NAME] [--stack NAME] [--compression zstd|gzip|none]\n"
 	"         [--compression-level N] [--source-date-epoch SEC]\n"
-	"         [--keep-work]\n";
+	"         [--keep-work] [--build-memory MB] [--build-pids N]\n"
+	"         [--init PATH]\n";
 
 static int
 usage(const char *why)
@@ -100,6 +104,7 @@ parse_opt(struct build *b, int c, const char *arg)
 	case OPT_REF: b->ref = arg; return oci_ref_valid(arg) ? 0 : -1;
 	case OPT_STACK: b->stack = arg; return 0;
 	case OPT_KEEP_WORK: b->keep_work = 1; return 0;
+	case OPT_INIT: b->init = arg; return arg[0] == '/' ? 0 : -1;
 	case OPT_BUILDPACK:
 		if (b->nspecs >= BUILD_MAX_PACKS)
 			return -1;
@@ -130,6 +135,16 @@ parse_opt(struct build *b, int c, const char *arg)
 		b->timeout_sec = (unsigned)v;
 		return 0;
 	}
+	if (c == OPT_BUILD_MEMORY && num(arg, 1024 * 1024, &v) == 0 &&
+	    v >= SANDBOX_MIN_MEMORY >> 20) {
+		b->memory_bytes = v << 20;
+		return 0;
+	}
+	if (c == OPT_BUILD_PIDS && num(arg, 1 << 22, &v) == 0 &&
+	    v >= SANDBOX_MIN_PIDS) {
+		b->pids = v;
+		return 0;
+	}
 	if (c == OPT_RELEASE_VERSION && num(arg, 1000000000, &v) == 0) {
 		b->release_version = (unsigned)v;
 		return 0;
@@ -143,6 +158,40 @@ parse_opt(struct build *b, int c, const char *arg)
 		return 0;
 	}
 	return -1;
+}
+
+/*
+ * path made absolute and canonical (no "..", no symlink): the steps see
+ * the dirs at these paths. A path that does not exist yet (WORK) is its
+ * canonical parent plus its last component. NULL on failure.
+ */
+static char *
+abs_path(const char *path)
+{
+	struct buf	 b = BUF_INIT;
+	char		*dir, *base, *parent, *real;
+
+	if ((real = realpath(path, NULL)) != NULL || errno != ENOENT)
+		return real;
+	buf_adds(&b, path);
+	while (b.len > 1 && b.p[b.len - 1] == '/')
+		buf_truncate(&b, b.len - 1);
+	base = strrchr(b.p, '/');
+	dir = base == NULL ? "." : base == b.p ? "/" : b.p;
+	if (base != NULL)
+		*base++ = '\0';
+	else
+		base = b.p;
+	parent = NULL;
+	if (strcmp(base, ".") != 0 && strcmp(base, "..") != 0 &&
+	    base[0] != '\0')
+		parent = realpath(dir, NULL);
+	if (parent != NULL && asprintf(&real, "%s/%s", strcmp(parent,
+	    "/") == 0 ? "" : parent, base) < 0)
+		real = NULL;
+	free(parent);
+	buf_release(&b);
+	return real;
 }
 
 static int
@@ -182,6 +231,14 @@ parse_args(struct build *b, int argc, char **argv)
 		return usage(err.msg);
 	if (b->nspecs == 0 && b->buildpacks_dir == NULL)
 		b->buildpacks_dir = "/usr/local/lib/paas/buildpacks";
+	/* the steps see these dirs at the same paths: absolute ones */
+	if ((b->abs_work = abs_path(b->work)) == NULL ||
+	    (b->buildpacks_dir != NULL &&
+	    (b->abs_packs = abs_path(b->buildpacks_dir)) == NULL))
+		return usage("--work and --buildpacks-dir must be valid paths");
+	b->work = b->abs_work;
+	if (b->abs_packs != NULL)
+		b->buildpacks_dir = b->abs_packs;
 	return 0;
 }
 
@@ -402,6 +459,54 @@ process_types(struct build *b, struct perr *err)
 	return 0;
 }
 
+/* paas-init next to paas-build, when --init does not say */
+static const char *
+default_init(void)
+{
+	static char	path[4096];
+	ssize_t		n;
+	char		*slash;
+
+	n = readlink("/proc/self/exe", path, sizeof(path) - 16);
+	if (n <= 0)
+		return NULL;
+	path[n] = '\0';
+	if ((slash = strrchr(path, '/')) == NULL)
+		return NULL;
+	strcpy(slash + 1, "paas-init");
+	return access(path, X_OK) == 0 ? path : NULL;
+}
+
+static int
+open_sandbox(struct build *b, struct perr *err)
+{
+	struct sandbox_conf	 c;
+	int			 rc;
+
+	if (!b->drop)
+		return perr_set(err, -EINVAL, "the buildpacks run as the app's "
+		    "user: --uid and --gid are required");
+	memset(&c, 0, sizeof(c));
+	buf_addf(&b->sandbox_dir, "%s/sandbox", b->work);
+	c.dir = b->sandbox_dir.p;
+	c.uid = b->uid;
+	c.gid = b->gid;
+	c.app = b->app;
+	c.init = b->init ? b->init : default_init();
+	c.memory_bytes = b->memory_bytes;
+	c.pids = b->pids;
+	b->sandbox = calloc(1, sizeof(*b->sandbox));
+	if (b->sandbox == NULL)
+		return perr_set(err, -ENOMEM, "out of memory");
+	rc = sandbox_open(b->sandbox, &c, err);
+	if (rc != 0)
+		return rc;
+	say_info("Build container: uid %u, %llu MB, %llu processes",
+	    (unsigned)b->uid, (unsigned long long)(b->sandbox->lim.memory_bytes
+	    >> 20), (unsigned long long)b->sandbox->lim.pids);
+	return 0;
+}
+
 static int
 run_build(struct build *b, struct perr *err)
 {
@@ -419,7 +524,8 @@ run_build(struct build *b, struct perr *err)
 	if ((rc = checkout_commit(b->repo, b->commit, b->app_dir.p, &co,
 	    &b->co, err)) != 0)
 		return rc;
-	if ((rc = copy_env(b, err)) != 0 || (rc = take_cache(b, err)) != 0)
+	if ((rc = copy_env(b, err)) != 0 || (rc = take_cache(b, err)) != 0 ||
+	    (rc = open_sandbox(b, err)) != 0)
 		return rc;
 	if ((rc = buildpack_select(b, err)) != 0 ||
 	    (rc = buildpack_compile_all(b, err)) != 0 ||
@@ -480,6 +586,11 @@ build_release(struct build *b)
 	struct perr	err = PERR_INIT;
 	size_t		i;
 
+	if (b->sandbox != NULL) {
+		sandbox_close(b->sandbox);
+		free(b->sandbox);
+		b->sandbox = NULL;
+	}
 	give_back_cache(b);
 	if (b->work != NULL && !b->keep_work && b->app_dir.len > 0)
 		(void)fsutil_rm_rf(b->work, &err);
@@ -493,6 +604,9 @@ build_release(struct build *b)
 	buf_release(&b->envcopy);
 	buf_release(&b->packs_dir);
 	buf_release(&b->tmp_dir);
+	buf_release(&b->sandbox_dir);
+	free(b->abs_work);
+	free(b->abs_packs);
 }
 
 /*
@@ -595,6 +709,7 @@ main(int argc, char **argv)
 	buf_init(&b.envcopy);
 	buf_init(&b.packs_dir);
 	buf_init(&b.tmp_dir);
+	buf_init(&b.sandbox_dir);
 	release_init(&b.rel);
 	if ((rc = parse_args(&b, argc, argv)) != 0)
 		return rc;
@@ -608,9 +723,7 @@ main(int argc, char **argv)
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 	b.deadline_ms = sandbox_now_ms() + (int64_t)b.timeout_sec * 1000;
-	rc = sandbox_init(&err);
-	if (rc == 0)
-		rc = run_build(&b, &err);
+	rc = run_build(&b, &err);
 	if (rc == 0)
 		print_result(&b);
 	else

@@ -1,66 +1,24 @@
-#include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/mount.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <sched.h>
-
-#include <linux/close_range.h>
-
+#include "buf.h"
+#include "fsutil.h"
 #include "sandbox.h"
 
-#define SANDBOX_REAP_ROUNDS	1000
 #define SANDBOX_DRAIN_BYTES	(1024 * 1024)
+#define SANDBOX_TICK_MS		200	/* how often the pids limit is checked */
+#define SANDBOX_EMPTY_ROUNDS	500	/* x 10 ms: wait for a killed cgroup */
 
 volatile sig_atomic_t sandbox_cancel;
-
-enum sandbox_step {
-	STEP_SETSID = 1,
-	STEP_PDEATHSIG,
-	STEP_STDIO,
-	STEP_CHDIR,
-	STEP_RLIMIT,
-	STEP_MOUNT,
-	STEP_SETGROUPS,
-	STEP_SETGID,
-	STEP_SETUID,
-	STEP_NNP,
-	STEP_CLOSE,
-	STEP_EXEC,
-};
-
-static const char *const step_names[] = {
-	[STEP_SETSID] = "setsid",
-	[STEP_PDEATHSIG] = "prctl(PDEATHSIG)",
-	[STEP_STDIO] = "set up stdio",
-	[STEP_CHDIR] = "chdir",
-	[STEP_RLIMIT] = "setrlimit",
-	[STEP_MOUNT] = "private /tmp",
-	[STEP_SETGROUPS] = "setgroups",
-	[STEP_SETGID] = "setresgid",
-	[STEP_SETUID] = "setresuid",
-	[STEP_NNP] = "prctl(NO_NEW_PRIVS)",
-	[STEP_CLOSE] = "close_range",
-	[STEP_EXEC] = "exec",
-};
-
-struct child_fail {
-	int	step;
-	int	err;
-};
 
 int64_t
 sandbox_now_ms(void)
@@ -71,161 +29,118 @@ sandbox_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int
-sandbox_init(struct perr *err)
+/* ------------------------------------------------------ scratch dir */
+
+static char *
+sub(const char *dir, const char *name)
 {
-	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0)
-		return perr_set(err, -errno, "prctl(PR_SET_CHILD_SUBREAPER): "
-		    "%s", strerror(errno));
-	return 0;
+	struct buf	b = BUF_INIT;
+
+	buf_addf(&b, "%s/%s", dir, name);
+	return buf_detach(&b, NULL);
 }
 
-static void __attribute__((noreturn))
-child_die(int fd, int step)
-{
-	struct child_fail	f = { step, errno };
-
-	(void)!write(fd, &f, sizeof(f));
-	_exit(127);
-}
-
-static const struct {
-	const char	*path;
-	size_t		 len;
-	unsigned long	 flags;
-	const char	*data;
-} tmp_mounts[] = {
-	{ "/tmp", 4, MS_NOSUID | MS_NODEV, "mode=1777,size=1g" },
-	{ "/var/tmp", 8, MS_NOSUID | MS_NODEV, "mode=1777,size=256m" },
-	{ "/dev/shm", 8, MS_NOSUID | MS_NODEV | MS_NOEXEC,
-	    "mode=1777,size=64m" },
-};
-
-/*
- * A mount namespace with fresh tmpfs over the shared scratch dirs. A dir
- * that holds cwd (the build dir) is left alone, or the build could not
- * see its own files. Async-signal-safe.
- */
 static int
-private_tmp(const char *cwd)
+limits(struct sandbox *sb, const struct sandbox_conf *c, struct perr *err)
 {
-	struct stat	st;
-	size_t		i;
-
-	if (unshare(CLONE_NEWNS) != 0 ||
-	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
-		return -1;
-	for (i = 0; i < sizeof(tmp_mounts) / sizeof(tmp_mounts[0]); i++) {
-		if (cwd != NULL && strncmp(cwd, tmp_mounts[i].path,
-		    tmp_mounts[i].len) == 0 && (cwd[tmp_mounts[i].len] == '/' ||
-		    cwd[tmp_mounts[i].len] == '\0'))
-			continue;
-		if (stat(tmp_mounts[i].path, &st) != 0 || !S_ISDIR(st.st_mode))
-			continue;
-		if (mount("tmpfs", tmp_mounts[i].path, "tmpfs",
-		    tmp_mounts[i].flags, tmp_mounts[i].data) != 0)
-			return -1;
-	}
+	if (cgroup_size_limits("performance", &sb->lim) != 0)
+		return perr_set(err, -EINVAL, "no performance size");
+	if (c->memory_bytes != 0)
+		sb->lim.memory_bytes = c->memory_bytes;
+	if (c->pids != 0)
+		sb->lim.pids = c->pids;
+	if (sb->lim.memory_bytes < SANDBOX_MIN_MEMORY ||
+	    sb->lim.pids < SANDBOX_MIN_PIDS)
+		return perr_set(err, -EINVAL, "build limits too small: at "
+		    "least %llu MB and %d processes",
+		    SANDBOX_MIN_MEMORY >> 20, SANDBOX_MIN_PIDS);
 	return 0;
 }
 
-/* between fork and exec: async-signal-safe calls only */
-static void __attribute__((noreturn))
-child_run(char *const argv[], const struct sandbox_opts *o,
-    const struct rlimit *lim, pid_t parent, int out, int errfd, int devnull)
+int
+sandbox_open(struct sandbox *sb, const struct sandbox_conf *c,
+    struct perr *err)
 {
-	(void)signal(SIGPIPE, SIG_DFL);
-	if (setsid() < 0)
-		child_die(errfd, STEP_SETSID);
-	if (dup2(devnull, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
-		child_die(errfd, STEP_STDIO);
-	if (setrlimit(RLIMIT_CORE, &lim[0]) != 0 ||
-	    setrlimit(RLIMIT_NOFILE, &lim[1]) != 0 ||
-	    setrlimit(RLIMIT_FSIZE, &lim[2]) != 0 ||
-	    (o->drop && o->uid != 0 && setrlimit(RLIMIT_NPROC, &lim[3]) != 0))
-		child_die(errfd, STEP_RLIMIT);
-	if (o->private_tmp && private_tmp(o->cwd) != 0)
-		child_die(errfd, STEP_MOUNT);
-	if (o->cwd != NULL && chdir(o->cwd) != 0)
-		child_die(errfd, STEP_CHDIR);
-	if (o->drop) {
-		if (setgroups(0, NULL) != 0)
-			child_die(errfd, STEP_SETGROUPS);
-		if (setresgid(o->gid, o->gid, o->gid) != 0)
-			child_die(errfd, STEP_SETGID);
-		if (setresuid(o->uid, o->uid, o->uid) != 0)
-			child_die(errfd, STEP_SETUID);
-	}
-	/* after the uid change, which clears it; then check we're not late */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 ||
-	    getppid() != parent)
-		child_die(errfd, STEP_PDEATHSIG);
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
-		child_die(errfd, STEP_NNP);
-	if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) != 0)
-		child_die(errfd, STEP_CLOSE);
-	execve(argv[0], argv, o->envp);
-	child_die(errfd, STEP_EXEC);
+	enum cgroup_version	v;
+	const char		*cgroot;
+	int			 rc;
+
+	memset(sb, 0, sizeof(*sb));
+	sb->cgroot = -1;
+	sb->uid = c->uid;
+	sb->gid = c->gid;
+	if (c->uid == 0 || c->gid == 0)
+		return perr_set(err, -EINVAL, "the build runs as the app's "
+		    "user (--uid, --gid), never as root");
+	if (geteuid() != 0)
+		return perr_set(err, -EPERM, "paas-build must run as root to "
+		    "start its build containers");
+	if ((rc = limits(sb, c, err)) != 0)
+		return rc;
+	sb->app = strdup(c->app);
+	sb->init = c->init ? strdup(c->init) : NULL;
+	if (mkdir(c->dir, 0700) != 0)
+		return perr_set(err, -errno, "create '%s': %s", c->dir,
+		    strerror(errno));
+	sb->dir = strdup(c->dir);
+	sb->lower = sub(c->dir, "lower");
+	sb->etc = sub(c->dir, "etc");
+	sb->root = sub(c->dir, "root");
+	sb->upper = sub(c->dir, "upper");
+	sb->work = sub(c->dir, "work");
+	if (sb->app == NULL || sb->dir == NULL || (c->init && !sb->init))
+		return perr_set(err, -ENOMEM, "out of memory");
+	if (mkdir(sb->lower, 0755) != 0 || mkdir(sb->root, 0755) != 0)
+		return perr_set(err, -errno, "create sandbox dirs: %s",
+		    strerror(errno));
+	if ((rc = container_etc_write(sb->etc, c->uid, c->gid,
+	    SANDBOX_HOSTNAME, err)) != 0)
+		return rc;
+	cgroot = c->cgroup_root ? c->cgroup_root : SANDBOX_CGROUP_ROOT;
+	sb->cgroot = open(cgroot, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (sb->cgroot < 0)
+		return perr_set(err, -errno, "open '%s': %s", cgroot,
+		    strerror(errno));
+	if (cgroup_detect(sb->cgroot, &v) != 0)
+		return perr_set(err, -ENOENT, "no usable cgroup hierarchy at "
+		    "'%s' for the build's limits", cgroot);
+	return 0;
 }
 
-/* kill(2) every process whose parent is us; returns how many */
-static unsigned
-kill_children(void)
+void
+sandbox_close(struct sandbox *sb)
 {
-	DIR		*d;
-	struct dirent	*de;
-	char		 path[300], buf[512], *p;
-	pid_t		 me = getpid(), pid;
-	long		 ppid;
-	unsigned	 n = 0;
-	ssize_t		 len;
-	int		 fd;
+	struct perr	err = PERR_INIT;
 
-	d = opendir("/proc");
-	while (d != NULL && (de = readdir(d)) != NULL) {
-		if (!isdigit((unsigned char)de->d_name[0]))
-			continue;
-		(void)snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		len = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (len <= 0)
-			continue;
-		buf[len] = '\0';
-		p = strrchr(buf, ')');
-		if (p == NULL || sscanf(p + 1, " %*c %ld", &ppid) != 1 ||
-		    ppid != me)
-			continue;
-		pid = (pid_t)atol(de->d_name);
-		if (pid > 0 && kill(pid, SIGKILL) == 0)
-			n++;
-	}
-	if (d != NULL)
-		closedir(d);
-	return n;
+	if (sb->dir != NULL)
+		(void)fsutil_rm_rf(sb->dir, &err);
+	if (sb->cgroot >= 0)
+		close(sb->cgroot);
+	free(sb->dir);
+	free(sb->lower);
+	free(sb->etc);
+	free(sb->root);
+	free(sb->upper);
+	free(sb->work);
+	free(sb->app);
+	free(sb->init);
+	memset(sb, 0, sizeof(*sb));
+	sb->cgroot = -1;
 }
 
-/* kill the step's group, then every descendant until none is left */
-static unsigned
-reap_all(pid_t pgid)
+int
+sandbox_bind(struct sandbox_opts *o, const char *path, int ro)
 {
-	unsigned	killed = 0, i;
-	pid_t		p;
-
-	for (i = 0; i < SANDBOX_REAP_ROUNDS; i++) {
-		if (pgid > 0)
-			(void)kill(-pgid, SIGKILL);
-		killed += kill_children();
-		while ((p = waitpid(-1, NULL, WNOHANG)) > 0)
-			;
-		if (p < 0 && errno == ECHILD)
-			break;
-		usleep(2000);
-	}
-	return killed;
+	if (o->nbinds >= SANDBOX_BINDS_MAX)
+		return -E2BIG;
+	o->binds[o->nbinds].src = path;
+	o->binds[o->nbinds].dst = path;
+	o->binds[o->nbinds].ro = ro;
+	o->nbinds++;
+	return 0;
 }
+
+/* ------------------------------------------------------ output */
 
 struct lines {
 	char			 buf[SANDBOX_LINE_MAX];
@@ -293,24 +208,61 @@ drain(int fd, struct lines *l)
 	return 0;
 }
 
-static int
-wait_exec(int errfd, struct perr *err)
-{
-	struct child_fail	f;
-	ssize_t			n;
+/* ------------------------------------------------------ the cgroup */
 
-	do
-		n = read(errfd, &f, sizeof(f));
-	while (n < 0 && errno == EINTR);
-	if (n == (ssize_t)sizeof(f) && f.step > 0 && f.step <= STEP_EXEC)
-		return perr_set(err, -f.err, "sandbox: %s: %s",
-		    step_names[f.step], strerror(f.err));
-	return 0;
+/* has the cgroup refused a fork for its pids.max? (pids.events "max") */
+static int
+pids_max_hit(const struct sandbox *sb, const struct cgroup *cg)
+{
+	struct buf	p = BUF_INIT;
+	char		text[256];
+	uint64_t	v = 0;
+	ssize_t		n;
+	int		fd;
+
+	buf_addf(&p, "%s%s/pids.events", cg->version == CGROUP_V1 ?
+	    "pids/" : "", cg->path);
+	fd = openat(sb->cgroot, p.p, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	buf_release(&p);
+	if (fd < 0)
+		return 0;
+	n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	return cgroup_parse_key(text, (size_t)n, "max", &v) == 0 && v > 0;
 }
 
+/* kill what is left, wait until the cgroup is empty, note the OOM kills */
 static void
-pump(pid_t pid, int pidfd, int out, struct lines *l,
-    const struct sandbox_opts *o, struct sandbox_result *res)
+cgroup_finish(const struct sandbox *sb, const struct cgroup *cg,
+    struct sandbox_result *res)
+{
+	struct perr	err = PERR_INIT;
+	pid_t		pids[64];
+	size_t		n = 0;
+	int		i;
+
+	for (i = 0; i < SANDBOX_EMPTY_ROUNDS; i++) {
+		if (cgroup_pids(cg, pids, sizeof(pids) / sizeof(pids[0]),
+		    &n) != 0 || n == 0)
+			break;
+		if (i == 0)
+			res->killed = (unsigned)n;
+		(void)cgroup_kill(cg, &err);
+		usleep(10000);
+	}
+	(void)cgroup_oom(cg, &res->oom);
+	if (pids_max_hit(sb, cg))
+		res->pids_max = 1;
+}
+
+/* ------------------------------------------------------ a step */
+
+static void
+pump(const struct sandbox *sb, const struct cgroup *cg, pid_t pid,
+    int pidfd, int out, struct lines *l, const struct sandbox_opts *o,
+    struct sandbox_result *res)
 {
 	struct pollfd	pf[2];
 	int64_t		left;
@@ -321,7 +273,11 @@ pump(pid_t pid, int pidfd, int out, struct lines *l,
 			res->cancelled = 1;
 			return;
 		}
-		timeout = pidfd >= 0 ? 1000 : 50;
+		if (pids_max_hit(sb, cg)) {
+			res->pids_max = 1;
+			return;
+		}
+		timeout = pidfd >= 0 ? SANDBOX_TICK_MS : 50;
 		if (o->deadline_ms > 0) {
 			left = o->deadline_ms - sandbox_now_ms();
 			if (left <= 0) {
@@ -344,37 +300,103 @@ pump(pid_t pid, int pidfd, int out, struct lines *l,
 	}
 }
 
-/* the limits, never above the hard limits we were given */
-static void
-limits(struct rlimit lim[4])
+static int
+fresh_dir(const char *path, struct perr *err)
 {
-	static const int	res[4] = { RLIMIT_CORE, RLIMIT_NOFILE,
-				    RLIMIT_FSIZE, RLIMIT_NPROC };
-	const rlim_t		want[4] = { 0, SANDBOX_NOFILE, SANDBOX_FSIZE,
-				    SANDBOX_NPROC };
-	int			i;
+	int	rc;
 
-	for (i = 0; i < 4; i++) {
-		if (getrlimit(res[i], &lim[i]) != 0)
-			lim[i].rlim_max = want[i];
-		if (lim[i].rlim_max != RLIM_INFINITY &&
-		    lim[i].rlim_max < want[i])
-			lim[i].rlim_cur = lim[i].rlim_max;
-		else
-			lim[i].rlim_cur = lim[i].rlim_max = want[i];
+	if ((rc = fsutil_rm_rf(path, err)) != 0)
+		return rc;
+	if (mkdir(path, 0755) != 0)
+		return perr_set(err, -errno, "create '%s': %s", path,
+		    strerror(errno));
+	return 0;
+}
+
+static void
+req_fill(struct sandbox *sb, struct container_req *cr, char *const argv[],
+    const struct sandbox_opts *o, int out, const struct cgroup *cg)
+{
+	container_req_init(cr);
+	cr->rootdir = sb->root;
+	cr->layers[0] = sb->lower;
+	cr->nlayers = 1;
+	cr->upper = sb->upper;
+	cr->work = sb->work;
+	cr->etc = sb->etc;
+	cr->init = sb->init;
+	memcpy(cr->binds, o->binds, o->nbinds * sizeof(cr->binds[0]));
+	cr->nbinds = o->nbinds;
+	cr->mkdir_parents = 1;
+	cr->tmp_mb = SANDBOX_TMP_MB;
+	cr->hostname = SANDBOX_HOSTNAME;
+	cr->uid = sb->uid;
+	cr->gid = sb->gid;
+	cr->argv = argv;
+	cr->envp = o->envp;
+	cr->cwd = o->cwd;
+	cr->stdio[1] = out;
+	cr->stdio[2] = out;
+	cr->cgroup = cg;
+	cr->pdeathsig = SIGKILL;
+	cr->flags = CONTAINER_HOST_STACK;
+}
+
+/* the container from start to reaped; the cgroup is the caller's */
+static int
+run_container(struct sandbox *sb, const struct cgroup *cg,
+    char *const argv[], const struct sandbox_opts *o, struct lines *l,
+    struct sandbox_result *res, struct perr *err)
+{
+	struct container_req	cr;
+	struct perr		kerr = PERR_INIT;
+	int			out[2] = { -1, -1 }, pidfd = -1, rc;
+	pid_t			pid = -1;
+
+	if (pipe2(out, O_CLOEXEC) != 0)
+		return perr_set(err, -errno, "sandbox: pipe: %s",
+		    strerror(errno));
+	req_fill(sb, &cr, argv, o, out[1], cg);
+	fflush(NULL);
+	rc = container_start(&cr, &pid, err);
+	close(out[1]);
+	if (rc != 0) {
+		close(out[0]);
+		return rc;
 	}
+	(void)fcntl(out[0], F_SETFL, O_NONBLOCK);
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	pump(sb, cg, pid, pidfd, out[0], l, o, res);
+	if (res->status == -1) {
+		(void)kill(pid, SIGKILL);
+		(void)cgroup_kill(cg, &kerr);
+		while (waitpid(pid, &res->status, 0) != pid)
+			if (errno != EINTR) {
+				res->status = -1;
+				break;
+			}
+	}
+	cgroup_finish(sb, cg, res);
+	while (drain(out[0], l) == 0)
+		;
+	if (l->len > 0)
+		lines_emit(l);
+	if (pidfd >= 0)
+		close(pidfd);
+	close(out[0]);
+	return 0;
 }
 
 int
-sandbox_run(char *const argv[], const struct sandbox_opts *o,
-    sandbox_line_cb *line_cb, void *arg, struct sandbox_result *res,
-    struct perr *err)
+sandbox_run(struct sandbox *sb, char *const argv[],
+    const struct sandbox_opts *o, sandbox_line_cb *line_cb, void *arg,
+    struct sandbox_result *res, struct perr *err)
 {
-	struct lines	*l = NULL;
-	struct rlimit	 lim[4];
-	int		 out[2] = { -1, -1 }, ep[2] = { -1, -1 };
-	int		 devnull = -1, pidfd = -1, rc = 0;
-	pid_t		 pid, parent;
+	struct perr	 rmerr = PERR_INIT;
+	struct cgroup	 cg;
+	struct lines	*l;
+	char		 id[CGROUP_ID_MAX];
+	int		 made = 0, rc;
 
 	memset(res, 0, sizeof(*res));
 	res->status = -1;
@@ -385,64 +407,50 @@ sandbox_run(char *const argv[], const struct sandbox_opts *o,
 	l->arg = arg;
 	l->o = o;
 	l->res = res;
-	devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (devnull < 0 || pipe2(out, O_CLOEXEC) != 0 ||
-	    pipe2(ep, O_CLOEXEC) != 0) {
-		rc = perr_set(err, -errno, "sandbox: %s", strerror(errno));
+	(void)snprintf(id, sizeof(id), "build-%ld-%u", (long)getpid(),
+	    sb->steps++);
+	if ((rc = fresh_dir(sb->upper, err)) != 0 ||
+	    (rc = fresh_dir(sb->work, err)) != 0 ||
+	    (rc = cgroup_init(&cg, sb->cgroot, sb->app, id, err)) != 0 ||
+	    (rc = cgroup_create(&cg, &sb->lim, err)) != 0)
 		goto out;
-	}
-	limits(lim);
-	parent = getpid();
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		rc = perr_set(err, -errno, "sandbox: fork: %s",
-		    strerror(errno));
-		goto out;
-	}
-	if (pid == 0)
-		child_run(argv, o, lim, parent, out[1], ep[1], devnull);
-	close(out[1]);
-	close(ep[1]);
-	out[1] = ep[1] = -1;
-	(void)fcntl(out[0], F_SETFL, O_NONBLOCK);
-	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	rc = wait_exec(ep[0], err);
-	if (rc == 0)
-		pump(pid, pidfd, out[0], l, o, res);
-	if (res->status == -1 && waitpid(pid, &res->status, WNOHANG) != pid)
-		(void)kill(-pid, SIGKILL);
-	if (res->status == -1 && waitpid(pid, &res->status, 0) != pid)
-		res->status = -1;
-	res->killed = reap_all(pid);
-	while (drain(out[0], l) == 0)
-		;
-	if (l->len > 0)
-		lines_emit(l);
+	made = 1;
+	rc = run_container(sb, &cg, argv, o, l, res, err);
 out:
-	if (pidfd >= 0)
-		close(pidfd);
-	if (devnull >= 0)
-		close(devnull);
-	if (out[0] >= 0)
-		close(out[0]);
-	if (out[1] >= 0)
-		close(out[1]);
-	if (ep[0] >= 0)
-		close(ep[0]);
-	if (ep[1] >= 0)
-		close(ep[1]);
+	if (made) {
+		(void)cgroup_kill(&cg, &rmerr);
+		if (cgroup_remove(&cg, &rmerr) != 0 && rc == 0)
+			rc = perr_set(err, rmerr.code, "sandbox: %s",
+			    rmerr.msg);
+	}
+	(void)fsutil_rm_rf(sb->upper, &rmerr);
+	(void)fsutil_rm_rf(sb->work, &rmerr);
 	free(l);
 	return rc;
 }
 
+int
+sandbox_failed(const struct sandbox_result *res)
+{
+	return !(WIFEXITED(res->status) && WEXITSTATUS(res->status) == 0) ||
+	    res->timed_out || res->cancelled || res->pids_max;
+}
+
 void
-sandbox_describe(const struct sandbox_result *res, char *out, size_t outlen)
+sandbox_describe(const struct sandbox *sb, const struct sandbox_result *res,
+    char *out, size_t outlen)
 {
 	if (res->cancelled)
 		(void)snprintf(out, outlen, "cancelled");
 	else if (res->timed_out)
 		(void)snprintf(out, outlen, "timed out");
+	else if (res->pids_max)
+		(void)snprintf(out, outlen, "build exceeded its process "
+		    "limit (%llu)", (unsigned long long)sb->lim.pids);
+	else if (res->oom && sandbox_failed(res))
+		(void)snprintf(out, outlen, "build exceeded its memory limit "
+		    "(%llu MB)", (unsigned long long)(sb->lim.memory_bytes >>
+		    20));
 	else if (WIFEXITED(res->status))
 		(void)snprintf(out, outlen, "exit status %d",
 		    WEXITSTATUS(res->status));

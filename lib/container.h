@@ -62,6 +62,7 @@ struct container_req {
 	const char	*init;		/* host path of paas-init, or NULL */
 	struct container_bind binds[CONTAINER_BINDS_MAX];
 	size_t		 nbinds;
+	int		 mkdir_parents;	/* make a bind's missing parents */
 	unsigned	 tmp_mb;	/* /tmp MB; 0: CONTAINER_TMP_MB_DEFAULT */
 
 	/* process */

@@ -378,6 +378,26 @@ out:
 	return rc;
 }
 
+/* mkdir_parents: each missing ancestor of dst, as root, 0755 */
+static int
+plan_parents(const struct container_req *req, struct container_plan *pl,
+    const char *dst)
+{
+	const char *slash;
+	char *rel;
+	int rc = 0;
+
+	for (slash = strchr(dst + 1, '/'); slash != NULL && rc == 0;
+	    slash = strchr(slash + 1, '/')) {
+		if ((rel = strndup(dst, (size_t)(slash - dst))) == NULL)
+			return -ENOMEM;
+		rc = plan_add(pl, CONTAINER_OP_MKDIR, NULL, req->rootdir, rel,
+		    NULL, 0, NULL);
+		free(rel);
+	}
+	return rc;
+}
+
 static int
 plan_binds(const struct container_req *req, struct container_plan *pl)
 {
@@ -393,6 +413,9 @@ plan_binds(const struct container_req *req, struct container_plan *pl)
 			rc = -errno;
 			goto out;
 		}
+		if (req->mkdir_parents &&
+		    (rc = plan_parents(req, pl, b->dst)) < 0)
+			goto out;
 		ADD(S_ISDIR(st.st_mode) ? CONTAINER_OP_MKDIR :
 		    CONTAINER_OP_MKFILE, NULL, b->dst, NULL, 0, NULL);
 		ADD(CONTAINER_OP_BIND, b->src, b->dst, NULL,

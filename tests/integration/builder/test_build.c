@@ -11,6 +11,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -202,6 +203,38 @@ expect_no_work_dir(const char *app)
 
 	snprintf(p, sizeof(p), "%s/work-%s", fx.base, app);
 	assert_int_equal(access(p, F_OK), -1);
+}
+
+/* no build cgroup of app is left, in any hierarchy (v1 or v2) */
+static void
+expect_no_cgroup(const char *app)
+{
+	char	pat[2][128];
+	glob_t	g;
+	int	i;
+
+	snprintf(pat[0], sizeof(pat[0]), "/sys/fs/cgroup/*/paas/%s", app);
+	snprintf(pat[1], sizeof(pat[1]), "/sys/fs/cgroup/paas/%s", app);
+	for (i = 0; i < 2; i++) {
+		memset(&g, 0, sizeof(g));
+		if (glob(pat[i], 0, NULL, &g) == 0)
+			fail_msg("cgroup left behind: %s", g.gl_pathv[0]);
+		globfree(&g);
+	}
+}
+
+/* nothing is mounted anywhere under the test's base dir */
+static void
+expect_no_mounts(void)
+{
+	FILE	*f = fopen("/proc/self/mountinfo", "r");
+	char	 line[4096];
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strstr(line, fx.base) != NULL)
+			fail_msg("still mounted: %s", line);
+	fclose(f);
 }
 
 
@@ -416,6 +449,8 @@ test_malicious_buildpack_achieves_nothing(void **state)
 	expect_in(&out, "special files left out of the slug (devices, fifos, "
 	    "sockets): 1");
 	assert_false(running("sleep 98770"));
+	expect_no_cgroup("evil");
+	expect_no_mounts();
 	assert_int_equal(access("/tmp/paas-evil-tmp", F_OK), -1);
 	assert_int_equal(access("/var/lib/paas-evil", F_OK), -1);
 	snprintf(p, sizeof(p), "%s/images/evil", fx.base);
@@ -472,6 +507,8 @@ test_timeout_kills_everything(void **state)
 	expect_in(&out, " !     build timed out after 2 seconds");
 	assert_true(time(NULL) - t0 < 15);
 	assert_false(running("sleep 987702"));
+	expect_no_cgroup("slow");
+	expect_no_mounts();
 	expect_no_work_dir("slow");
 	buf_release(&out);
 }
@@ -558,6 +595,149 @@ test_no_buildpack_detects(void **state)
 	buf_release(&args);
 }
 
+/* what a build step is: the app's uid, no privileges, a read-only system */
+static void
+test_step_runs_confined(void **state)
+{
+	struct buf	 out = BUF_INIT, want = BUF_INIT;
+	const char	*files[] = { "Procfile", "web: x\n", NULL };
+
+	(void)state;
+	NEED_ROOT();
+	make_pack("confpack", detect_any, "#!/bin/sh\n"
+	    "grep -E '^(Uid|Gid|CapEff|CapPrm|CapBnd|NoNewPrivs|Seccomp):' "
+	    "/proc/self/status | tr -s '\\t' ' ' | sed 's/^/       /'\n"
+	    "touch /usr/paas-evil 2>/dev/null || echo '       usr read-only'\n"
+	    "touch /etc/paas-evil 2>/dev/null || echo '       etc read-only'\n"
+	    "echo x > \"$3/X\" 2>/dev/null || echo '       env read-only'\n"
+	    "echo '       pid1 '$(tr '\\0' ' ' < /proc/1/cmdline)\n"
+	    "test -e /etc/shadow || echo '       no shadow'\n"
+	    "echo ok > \"$1/written\" && echo ok > \"$2/cached\" && "
+	    "echo '       dirs writable'\n", NULL);
+	make_app("confined", files);
+	assert_int_equal(build("confined", "--buildpack confpack", &out), 0);
+	buf_addf(&want, "Uid: %d %d %d %d", BUILD_UID, BUILD_UID, BUILD_UID,
+	    BUILD_UID);
+	expect_in(&out, want.p);
+	expect_in(&out, "CapEff: 0000000000000000");
+	expect_in(&out, "CapPrm: 0000000000000000");
+	expect_in(&out, "CapBnd: 0000000000000000");
+	expect_in(&out, "NoNewPrivs: 1");
+	expect_in(&out, "Seccomp: 2");
+	expect_in(&out, "usr read-only");
+	expect_in(&out, "etc read-only");
+	expect_in(&out, "env read-only");
+	expect_in(&out, "no shadow");
+	expect_in(&out, "dirs writable");
+	/* paas-init next to paas-build is PID 1 and reaps the zombies */
+	buf_reset(&want);
+	buf_addf(&want, "%s/paas-init", fx.bin);
+	if (access(want.p, X_OK) == 0)
+		expect_in(&out, "pid1 paas-init -- /bin/bash");
+	assert_int_equal(access("/usr/paas-evil", F_OK), -1);
+	expect_no_cgroup("confined");
+	expect_no_mounts();
+	expect_no_work_dir("confined");
+	buf_release(&out);
+	buf_release(&want);
+}
+
+static void
+test_fork_bomb_stopped_by_pids_limit(void **state)
+{
+	struct buf	 out = BUF_INIT;
+	const char	*files[] = { "Procfile", "web: x\n", NULL };
+	time_t		 t0 = time(NULL);
+
+	(void)state;
+	NEED_ROOT();
+	make_pack("bombpack", detect_any, "#!/bin/bash\n"
+	    "echo '-----> forking'\n"
+	    "while :; do sleep 987703 & done\n", NULL);
+	make_app("forkbomb", files);
+	assert_int_equal(build("forkbomb", "--buildpack bombpack "
+	    "--build-pids 64", &out), 1);
+	expect_in(&out, "-----> forking");
+	expect_in(&out, " !     build exceeded its process limit (64 "
+	    "processes)");
+	assert_true(time(NULL) - t0 < 30);
+	assert_false(running("sleep 987703"));
+	expect_no_cgroup("forkbomb");
+	expect_no_mounts();
+	expect_no_work_dir("forkbomb");
+	/* the host is fine: it can still fork */
+	assert_true(sh_ok("true"));
+	buf_release(&out);
+}
+
+static void
+test_memory_hog_stopped_by_memory_limit(void **state)
+{
+	struct buf	 out = BUF_INIT;
+	const char	*files[] = { "Procfile", "web: x\n", NULL };
+	time_t		 t0 = time(NULL);
+
+	(void)state;
+	NEED_ROOT();
+	make_pack("hogpack", detect_any, "#!/bin/bash\n"
+	    "echo '-----> eating'\n"
+	    "/usr/bin/python3 -c 'a = bytearray(512 * 1024 * 1024); "
+	    "print(len(a))'\n"
+	    "echo '       survived'\n"
+	    "exit 1\n", NULL);
+	make_app("memhog", files);
+	assert_int_equal(build("memhog", "--buildpack hogpack "
+	    "--build-memory 64", &out), 1);
+	expect_in(&out, "-----> eating");
+	expect_in(&out, " !     build exceeded its memory limit (64 MB)");
+	assert_true(strstr(out.p, "536870912") == NULL);
+	assert_true(time(NULL) - t0 < 60);
+	expect_no_cgroup("memhog");
+	expect_no_mounts();
+	expect_no_work_dir("memhog");
+	buf_release(&out);
+}
+
+/* SIGTERM to paas-build mid-step: the step and its daemons are gone */
+static void
+test_cancel_kills_everything(void **state)
+{
+	struct buf	 out = BUF_INIT;
+	const char	*files[] = { "Procfile", "web: x\n", NULL };
+	char		 p[256];
+	FILE		*f;
+	size_t		 n;
+
+	(void)state;
+	NEED_ROOT();
+	make_pack("waitpack", detect_any, "#!/bin/sh\nsetsid sleep 987704 "
+	    ">/dev/null 2>&1 &\necho '-----> waiting'\nexec sleep 100\n",
+	    NULL);
+	make_app("cancel", files);
+	snprintf(p, sizeof(p), "%s/cancel-out", fx.base);
+	sh("%s/paas-build --repo %s/repos/cancel.git --commit main --app "
+	    "cancel --images %s/images --cache %s/cache/cancel --work "
+	    "%s/work-cancel --buildpacks-dir %s/packs --buildpack waitpack "
+	    "--uid %d --gid %d > %s 2>&1 & pid=$!; "
+	    "for i in $(seq 100); do grep -q waiting %s && break; "
+	    "sleep 0.1; done; kill -TERM $pid; wait $pid; "
+	    "test $? = 1", fx.bin, fx.base, fx.base, fx.base, fx.base,
+	    fx.base, BUILD_UID, BUILD_UID, p, p);
+	f = fopen(p, "r");
+	assert_non_null(f);
+	buf_reset(&out);
+	while ((n = fread(p, 1, sizeof(p), f)) > 0)
+		buf_add(&out, p, n);
+	fclose(f);
+	expect_in(&out, "-----> waiting");
+	expect_in(&out, " !     build cancelled");
+	assert_false(running("sleep 987704"));
+	expect_no_cgroup("cancel");
+	expect_no_mounts();
+	expect_no_work_dir("cancel");
+	buf_release(&out);
+}
+
 int
 main(void)
 {
@@ -571,6 +751,10 @@ main(void)
 		cmocka_unit_test(test_hostile_repo_and_bad_inputs),
 		cmocka_unit_test(test_git_bomb_refused_fast),
 		cmocka_unit_test(test_no_buildpack_detects),
+		cmocka_unit_test(test_step_runs_confined),
+		cmocka_unit_test(test_fork_bomb_stopped_by_pids_limit),
+		cmocka_unit_test(test_memory_hog_stopped_by_memory_limit),
+		cmocka_unit_test(test_cancel_kills_everything),
 	};
 
 	alarm(300);
