@@ -45,6 +45,8 @@ limits(struct sandbox *sb, const struct sandbox_conf *c, struct perr *err)
 {
 	if (cgroup_size_limits("performance", &sb->lim) != 0)
 		return perr_set(err, -EINVAL, "no performance size");
+	sb->lim.memory_bytes = SANDBOX_MEMORY_DEFAULT;
+	sb->lim.pids = SANDBOX_PIDS_DEFAULT;
 	if (c->memory_bytes != 0)
 		sb->lim.memory_bytes = c->memory_bytes;
 	if (c->pids != 0)

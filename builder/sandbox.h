@@ -39,6 +39,9 @@
 #define SANDBOX_CGROUP_ROOT	"/sys/fs/cgroup"
 #define SANDBOX_MIN_MEMORY	(16ULL * 1024 * 1024)
 #define SANDBOX_MIN_PIDS	8
+/* defaults: Heroku-like builds (REFERENCE: 2 GiB, 1024 processes) */
+#define SANDBOX_MEMORY_DEFAULT	(2048ULL * 1024 * 1024)
+#define SANDBOX_PIDS_DEFAULT	1024
 
 typedef void sandbox_line_cb(void *arg, const char *line, size_t len);
 
