@@ -15,6 +15,7 @@
 #include "applog.h"
 #include "dyno.h"
 #include "build.h"
+#include "cgroup.h"
 #include "log.h"
 #include "proc.h"
 #include "store.h"
@@ -313,6 +314,54 @@ on_release(void *arg, int ok, const char *why)
 	job_end(j);
 }
 
+/*
+ * paas-build names each step's cgroup paas/APP/build-PID-N and removes
+ * it itself; if it was killed (SIGKILL, OOM) its steps died with it
+ * (pdeathsig) but their cgroups stay: remove them here.
+ */
+static void
+rm_build_cgroups(const char *app, pid_t pid)
+{
+	enum cgroup_version	 v;
+	struct cgroup		 cg;
+	struct dirent		*de;
+	struct perr		 err = PERR_INIT;
+	char			 dir[128], prefix[40];
+	DIR			*d;
+	int			 rootfd, fd;
+
+	rootfd = open("/sys/fs/cgroup", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return;
+	if (cgroup_detect(rootfd, &v) != 0) {
+		close(rootfd);
+		return;
+	}
+	snprintf(dir, sizeof(dir), "%spaas/%s", v == CGROUP_V2 ? "" : "pids/",
+	    app);
+	snprintf(prefix, sizeof(prefix), "build-%ld-", (long)pid);
+	fd = openat(rootfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || (d = fdopendir(fd)) == NULL) {
+		if (fd >= 0)
+			close(fd);
+		close(rootfd);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, prefix, strlen(prefix)) != 0 ||
+		    cgroup_init(&cg, rootfd, app, de->d_name, &err) != 0)
+			continue;
+		(void)cgroup_kill(&cg, NULL);
+		if (cgroup_remove(&cg, &err) != 0)
+			log_warnx("app=%s: %s", app, err.msg);
+		else
+			log_info("app=%s removed the cgroup %s of a killed "
+			    "build", app, de->d_name);
+	}
+	closedir(d);
+	close(rootfd);
+}
+
 static void
 on_build_exit(struct proc *p, int status)
 {
@@ -323,6 +372,8 @@ on_build_exit(struct proc *p, int status)
 	int		 ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
 
 	j->proc = NULL;
+	if (WIFSIGNALED(status))
+		rm_build_cgroups(j->app, proc_pid(p));
 	start_queued();		/* a build slot is free */
 	memset(&rel, 0, sizeof(rel));
 	if (j->line.len)

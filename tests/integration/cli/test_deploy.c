@@ -524,8 +524,8 @@ test_hostile_pushes(void **state)
 	    "cp /etc/shadow \\$B/stolen 2>/dev/null\n"
 	    "cp /bin/sh \\$B/suidsh && chmod 6755 \\$B/suidsh\n"
 	    "mknod \\$B/null c 1 3 2>/dev/null; mkfifo \\$B/fifo\n"
-	    "setsid sleep 987710 >/dev/null 2>&1 </dev/null &\n"
-	    "(nohup sleep 987711 >/dev/null 2>&1 &)\n"
+	    "setsid sleep $((987700 + 10)) >/dev/null 2>&1 </dev/null &\n"
+	    "(nohup sleep $((987700 + 11)) >/dev/null 2>&1 &)\n"
 	    "echo '-----> evil done'\n"
 	    "EOF\n"
 	    "printf '#!/bin/sh\\necho \"--- {}\"\\n' > evilpack/bin/release\n"
@@ -552,6 +552,56 @@ test_hostile_pushes(void **state)
 	    f->d.data, f->d.api_port), 0);
 }
 
+/*
+ * paas-build killed in the middle of a step (SIGKILL, as the OOM killer
+ * would): the push fails, the step and its daemon are gone, paasd
+ * removes the step's cgroup, and the next push builds.
+ */
+static void
+test_killed_build_leaves_nothing(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(sh(f,
+	    "mkdir -p hang/bin\n"
+	    "printf '#!/bin/sh\\necho Hang\\n' > hang/bin/detect\n"
+	    "printf '#!/bin/sh\\nsetsid sleep $((987700 + 20)) >/dev/null "
+	    "2>&1 </dev/null &\\n[ -e $1/fast ] || sleep 60\\n' > "
+	    "hang/bin/compile\n"
+	    "printf '#!/bin/sh\\necho \"--- {}\"\\n' > hang/bin/release\n"
+	    "chmod -R a+rX hang && chmod +x hang/bin/*\n"
+	    "paas apps:create killed >/dev/null 2>&1\n"
+	    "paas config:set BUILDPACK_URL=$PWD/hang -a killed >/dev/null\n"
+	    "git init -q -b main killed && cd killed\n"
+	    "echo '" WEB "' > Procfile && commit one\n"
+	    "url=http://paas:$PAAS_TOKEN@127.0.0.1:%d/killed.git\n"
+	    "(if git push $url main > ../k1 2>&1; then echo 0; else echo 1; "
+	    "fi > ../k1.rc) &\n"
+	    "cg() { ls -d /sys/fs/cgroup/pids/paas/killed/build-* "
+	    "/sys/fs/cgroup/paas/killed/build-* 2>/dev/null; }\n"
+	    "wait_for() { n=$1; shift; while [ $n -gt 0 ]; do \"$@\" && "
+	    "return 0; sleep 0.2; n=$((n - 1)); done; return 1; }\n"
+	    "has_cg() { test -n \"$(cg)\"; }\n"
+	    "wait_for 100 has_cg\n"
+	    /* [0]: the pattern must not match this script's own argv */
+	    "wait_for 50 pgrep -f 'sleep 98772[0]'\n"
+	    "pid=$(pgrep -P %d -f paas-build)\n"
+	    "test -n \"$pid\" && kill -9 $pid\n"
+	    "wait_for 100 test -s ../k1.rc\n"
+	    "test $(cat ../k1.rc) = 1\n"
+	    "no_cg() { test -z \"$(cg)\"; }\n"
+	    "wait_for 50 no_cg\n"
+	    "no_sleep() { ! pgrep -f 'sleep 98772[0]' >/dev/null; }\n"
+	    "wait_for 50 no_sleep\n"
+	    "paas releases -a killed | grep -q 'Current: v2'\n"
+	    "paas builds -a killed | grep -q failed\n"
+	    "touch fast && commit two\n"
+	    "git push $url main > ../k2 2>&1 || { cat ../k2 >&2; false; }\n"
+	    "paas releases -a killed | grep -q 'Current: v3'\n"
+	    "no_cg\n",
+	    f->d.api_port, (int)f->d.pid), 0);
+}
+
 int
 main(void)
 {
@@ -566,6 +616,7 @@ main(void)
 		T(test_health_checks),
 		T(test_deploy_branch_and_limits),
 		T(test_hostile_pushes),
+		T(test_killed_build_leaves_nothing),
 	};
 
 	harness_alarm(300);
