@@ -138,7 +138,7 @@ $(B)/tests/integration/%.o: ALL_CFLAGS += -Itests/integration
 PAAS_SRCS := cli/main.c cli/cli.c cli/client.c cli/out.c cli/env.c \
 	     cli/args.c cli/cmd_apps.c cli/cmd_config.c cli/cmd_releases.c \
 	     cli/cmd_domains.c cli/cmd_ps.c cli/cmd_git.c cli/cmd_logs.c \
-	     cli/cmd_keys.c cli/cmd_builds.c \
+	     cli/cmd_keys.c cli/cmd_builds.c cli/cmd_tokens.c \
 	     cli/cmd_dynos.c cli/cmd_buildpacks.c \
 	     cli/cmd_run.c
 PROGS += paas

@@ -44,6 +44,9 @@ cli_cmd_fn	cmd_builds;
 cli_cmd_fn	cmd_builds_output;
 cli_cmd_fn	cmd_keys_add;
 cli_cmd_fn	cmd_keys_remove;
+cli_cmd_fn	cmd_tokens;
+cli_cmd_fn	cmd_tokens_create;
+cli_cmd_fn	cmd_tokens_revoke;
 cli_cmd_fn	cmd_git_credentials;
 
 #endif

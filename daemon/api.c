@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -805,6 +806,91 @@ keys_remove(struct api_call *c)
 	store_key_release(&k);
 }
 
+/* ---------------------------------------------------------------- tokens */
+
+static json_t *
+token_json(const struct store_token *t)
+{
+	return json_pack("{s:s, s:s, s:s, s:s}", "id", t->id, "app", t->app,
+	    "hint", t->hint, "created_at", t->created_at);
+}
+
+/* POST /apps/APP/tokens: a new deploy token, shown this once. */
+static void
+tokens_create(struct api_call *c)
+{
+	struct perr		 err = PERR_INIT;
+	struct store_token	 t;
+	unsigned char		 raw[20];
+	char			 tok[64], hash[65];
+	json_t			*o;
+	size_t			 i, n;
+
+	if (app_param(c, &err) != 0 || (c->req->bodylen > 0 &&
+	    model_parse_empty_object(c->req->body, c->req->bodylen,
+	    &err) != 0)) {
+		reply_perr(c, &err);
+		return;
+	}
+	if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw)) {
+		reply_error(c, 500, "internal", "no randomness");
+		return;
+	}
+	n = (size_t)snprintf(tok, sizeof(tok), "%s", GITSRV_TOKEN_PREFIX);
+	for (i = 0; i < sizeof(raw); i++)
+		n += (size_t)snprintf(tok + n, sizeof(tok) - n, "%02x", raw[i]);
+	if (gitsrv_token_hash(tok, hash) != 0 ||
+	    store_token_add(c->pd->store, c->params[0], hash, tok + n - 4, &t,
+	    &err) != 0) {
+		explicit_bzero(tok, sizeof(tok));
+		reply_perr(c, &err);
+		return;
+	}
+	log_info("app=%s deploy token %s created", c->params[0], t.id);
+	applog_event(c->pd->applog, c->params[0], "api", "Deploy token ...%s "
+	    "created", t.hint);
+	o = token_json(&t);
+	json_object_set_new(o, "token", json_string(tok));
+	explicit_bzero(tok, sizeof(tok));
+	reply_json(c, 201, o);
+}
+
+static void
+tokens_list(struct api_call *c)
+{
+	struct perr		 err = PERR_INIT;
+	struct store_token	*t = NULL;
+	size_t			 n = 0, i;
+	json_t			*arr;
+
+	if (app_param(c, &err) != 0 ||
+	    store_token_list(c->pd->store, c->params[0], &t, &n, &err) != 0) {
+		reply_perr(c, &err);
+		return;
+	}
+	arr = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append_new(arr, token_json(&t[i]));
+	free(t);
+	reply_json(c, 200, arr);
+}
+
+static void
+tokens_remove(struct api_call *c)
+{
+	struct perr err = PERR_INIT;
+
+	if (app_param(c, &err) != 0 || store_token_remove(c->pd->store,
+	    c->params[0], c->params[1], &err) != 0) {
+		reply_perr(c, &err);
+		return;
+	}
+	log_info("app=%s deploy token %s revoked", c->params[0], c->params[1]);
+	applog_event(c->pd->applog, c->params[0], "api", "Deploy token %s "
+	    "revoked", c->params[1]);
+	reply_json(c, 200, json_pack("{s:s}", "id", c->params[1]));
+}
+
 /* ---------------------------------------------------------------- builds */
 
 static void
@@ -1171,6 +1257,9 @@ static const struct api_route routes[] = {
 	{ "POST",	"/apps/{}/builds",			builds_create },
 	{ "GET",	"/apps/{}/builds",			builds_list },
 	{ "GET",	"/apps/{}/builds/{}/output",		builds_output },
+	{ "GET",	"/apps/{}/tokens",			tokens_list },
+	{ "POST",	"/apps/{}/tokens",			tokens_create },
+	{ "DELETE",	"/apps/{}/tokens/{}",			tokens_remove },
 	{ "GET",	"/keys",				keys_list },
 	{ "POST",	"/keys",				keys_add },
 	{ "DELETE",	"/keys/{}",				keys_remove },
@@ -1276,8 +1365,12 @@ api_handle(void *arg, const struct http_req *req, struct http_resp *resp)
 	c.req = req;
 	c.resp = resp;
 	if (!authorized(c.pd, req)) {
-		reply_error(&c, 401, "unauthorized", "invalid or missing "
-		    "token (send Authorization: Bearer TOKEN)");
+		if (gitsrv_access(c.pd, req, NULL) == GITSRV_FORBIDDEN)
+			reply_error(&c, 403, "forbidden", "a deploy token can "
+			    "only push and fetch its app with git");
+		else
+			reply_error(&c, 401, "unauthorized", "invalid or "
+			    "missing token (send Authorization: Bearer TOKEN)");
 		return;
 	}
 	scratch = malloc(strlen(req->path) + 1);

@@ -146,20 +146,43 @@ fail_slot(const char *addr, int create)
 	return oldest;
 }
 
-static int
-token_ok(struct paasd *pd, const struct http_req *req)
+int
+gitsrv_token_hash(const char *token, char hex[65])
 {
-	char	tok[256];
-	size_t	want = strlen(pd->token);
+	unsigned char	md[32];
+	unsigned int	mdlen = 0;
+	int		i;
+
+	if (EVP_Digest(token, strlen(token), md, &mdlen, EVP_sha256(),
+	    NULL) != 1 || mdlen != sizeof(md))
+		return -EIO;
+	for (i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	return 0;
+}
+
+int
+gitsrv_access(struct paasd *pd, const struct http_req *req, const char *app)
+{
+	struct store_token	t;
+	char			tok[256], hash[65];
+	size_t			want = strlen(pd->token);
 
 	if (req->kind == HTTP_UNIX && req->peer_ok)
-		return 1;
+		return GITSRV_ALLOWED;
 	if (strncasecmp(req->authorization, "Bearer ", 7) == 0)
 		snprintf(tok, sizeof(tok), "%s", req->authorization + 7);
 	else if (gitsrv_basic_token(req->authorization, tok, sizeof(tok)) != 0)
-		return 0;
-	return strlen(tok) == want && want > 0 &&
-	    CRYPTO_memcmp(tok, pd->token, want) == 0;
+		return GITSRV_DENIED;
+	if (strlen(tok) == want && want > 0 &&
+	    CRYPTO_memcmp(tok, pd->token, want) == 0)
+		return GITSRV_ALLOWED;
+	if (strncmp(tok, GITSRV_TOKEN_PREFIX, strlen(GITSRV_TOKEN_PREFIX)) != 0 ||
+	    gitsrv_token_hash(tok, hash) != 0 ||
+	    store_token_find(pd->store, hash, &t) != 0)
+		return GITSRV_DENIED;
+	return app != NULL && strcmp(t.app, app) == 0 ? GITSRV_ALLOWED :
+	    GITSRV_FORBIDDEN;
 }
 
 /* ---------------------------------------------------------------- hooks */
@@ -494,12 +517,19 @@ gitsrv_head(void *arg, const struct http_req *req, struct http_sink *sink)
 		    "authentication attempts; wait a minute\n");
 		return 1;
 	}
-	if (!token_ok(pd, req)) {
+	switch (gitsrv_access(pd, req, app)) {
+	case GITSRV_ALLOWED:
+		break;
+	case GITSRV_FORBIDDEN:
+		http_reply_now(req, sink, 403, NULL, "this token cannot push "
+		    "to or fetch this app\n");
+		return 1;
+	default:
 		if (req->authorization[0])
 			fail_slot(req->peer, 1)->count++;
 		http_reply_now(req, sink, 401, "WWW-Authenticate: Basic "
 		    "realm=\"paas\"\r\n", "authentication required: use your "
-		    "API token as the password\n");
+		    "API token (or the app's deploy token) as the password\n");
 		return 1;
 	}
 	if (op == GITSRV_REFS) {

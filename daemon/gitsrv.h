@@ -22,6 +22,23 @@
 int	gitsrv_head(void *paasd, const struct http_req *, struct http_sink *);
 /* Write DATA/hooks (the platform's read-only hooks) at start-up. */
 int	gitsrv_install_hooks(const char *data_dir);
+
+/*
+ * Who may use an app's repository: the admin token (Basic password or
+ * Bearer; or a unix-socket peer that is root) for every app, a deploy
+ * token (GITSRV_TOKEN_PREFIX..., see POST /apps/APP/tokens) for its own
+ * app only (app NULL: for no app, i.e. anything but git).
+ */
+#define GITSRV_TOKEN_PREFIX	"paas_"
+enum gitsrv_access {
+	GITSRV_DENIED,		/* no or unknown credentials: 401 */
+	GITSRV_FORBIDDEN,	/* a deploy token of another app: 403 */
+	GITSRV_ALLOWED,
+};
+int	gitsrv_access(struct paasd *, const struct http_req *,
+	    const char *app);
+/* gitsrv_token_hash(): SHA-256 of a token, lowercase hex. */
+int	gitsrv_token_hash(const char *token, char hex[65]);
 /*
  * gitsrv_set_head() points the app repository's HEAD at
  * refs/heads/BRANCH (atomically), so that a clone checks the deploy

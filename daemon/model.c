@@ -134,6 +134,22 @@ model_parse_app_create(const char *body, size_t len, char *name,
 }
 
 int
+model_parse_empty_object(const char *body, size_t len, struct perr *err)
+{
+	json_t	*o;
+	int	 rc;
+
+	if ((rc = load_object(body, len, &o, err)) != 0)
+		return rc;
+	if (json_object_size(o) != 0)
+		rc = perr_set(err, -EBADMSG, "unexpected field \"%.40s\": "
+		    "this request takes no parameters",
+		    json_object_iter_key(json_object_iter(o)));
+	json_decref(o);
+	return rc;
+}
+
+int
 model_parse_app_patch(const char *body, size_t len, struct model_app_patch *p,
     struct perr *err)
 {

@@ -27,6 +27,8 @@ json_t	*model_formation_json(const struct formation *,
 json_t	*model_domain_json(const struct domain *);
 json_t	*model_error_json(const char *id, const char *message);
 
+/* {} (a body that must say nothing); "" is the caller's business */
+int	model_parse_empty_object(const char *body, size_t len, struct perr *);
 /* {"name": "hello"} */
 int	model_parse_app_create(const char *body, size_t len, char *name,
 	    size_t namelen, struct perr *);

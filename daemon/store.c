@@ -89,6 +89,14 @@ const char *const store_migrations[] = {
 	/* 7 -> 8: the branch a push must update to deploy */
 	"ALTER TABLE apps ADD COLUMN deploy_branch TEXT NOT NULL "
 	"DEFAULT 'main';",
+	/* 8 -> 9: deploy tokens, each good for one app's git only */
+	"CREATE TABLE tokens ("
+	"  id TEXT PRIMARY KEY,"
+	"  app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,"
+	"  hash TEXT NOT NULL UNIQUE,"
+	"  hint TEXT NOT NULL,"
+	"  created_at TEXT NOT NULL);"
+	"CREATE INDEX tokens_app ON tokens(app_id);",
 };
 const int store_schema_latest =
     (int)(sizeof(store_migrations) / sizeof(store_migrations[0]));
@@ -1268,6 +1276,101 @@ store_key_remove(struct store *st, const char *id, struct store_key *k,
 			store_key_release(k);
 	}
 	return tx_end(st, rc, err);
+}
+
+/* ---------------------------------------------------------------- tokens */
+
+static void
+token_row(sqlite3_stmt *q, void *p)
+{
+	struct store_token *t = p;
+
+	memset(t, 0, sizeof(*t));
+	col_copy(t->id, sizeof(t->id), q, 0);
+	col_copy(t->app, sizeof(t->app), q, 1);
+	col_copy(t->hint, sizeof(t->hint), q, 2);
+	col_copy(t->created_at, sizeof(t->created_at), q, 3);
+}
+
+#define TOKEN_COLS "t.id, a.name, t.hint, t.created_at FROM tokens t " \
+	"JOIN apps a ON a.id = t.app_id"
+
+int
+store_token_add(struct store *st, const char *app, const char *hash,
+    const char *hint, struct store_token *t, struct perr *err)
+{
+	struct app	a;
+	char		id[STORE_ID_LEN + 1], now[STORE_TIME_LEN + 1];
+	int		rc;
+
+	if ((rc = tx_begin(st, err)) != 0)
+		return rc;
+	if ((rc = app_lookup(st, app, &a, err)) == 0) {
+		store_uuid(id);
+		store_now(now);
+		rc = step_done(st, prep(st, "INSERT INTO tokens (id, app_id, "
+		    "hash, hint, created_at) VALUES (?, ?, ?, ?, ?)", 5, id,
+		    a.id, hash, hint, now), "add token", err);
+	}
+	if (rc == 0) {
+		memset(t, 0, sizeof(*t));
+		snprintf(t->id, sizeof(t->id), "%s", id);
+		snprintf(t->app, sizeof(t->app), "%s", app);
+		snprintf(t->hint, sizeof(t->hint), "%s", hint);
+		snprintf(t->created_at, sizeof(t->created_at), "%s", now);
+	}
+	return tx_end(st, rc, err);
+}
+
+int
+store_token_list(struct store *st, const char *app, struct store_token **out,
+    size_t *n, struct perr *err)
+{
+	struct app	 a;
+	void		*v;
+	int		 rc;
+
+	if ((rc = app_lookup(st, app, &a, err)) != 0)
+		return rc;
+	rc = rows_collect(st, prep(st, "SELECT " TOKEN_COLS " WHERE "
+	    "t.app_id = ? ORDER BY t.created_at, t.id", 1, a.id),
+	    sizeof(**out), token_row, NULL, &v, n, "list tokens", err);
+	if (rc == 0)
+		*out = v;
+	return rc;
+}
+
+int
+store_token_remove(struct store *st, const char *app, const char *id,
+    struct perr *err)
+{
+	struct app	a;
+	int		rc;
+
+	if ((rc = tx_begin(st, err)) != 0)
+		return rc;
+	if ((rc = app_lookup(st, app, &a, err)) == 0 &&
+	    (rc = step_done(st, prep(st, "DELETE FROM tokens WHERE id = ? AND "
+	    "app_id = ?", 2, id, a.id), "remove token", err)) == 0 &&
+	    sqlite3_changes(st->db) == 0)
+		rc = perr_set(err, -ENOENT, "token '%.40s' not found", id);
+	return tx_end(st, rc, err);
+}
+
+int
+store_token_find(struct store *st, const char *hash, struct store_token *t)
+{
+	sqlite3_stmt	*q;
+	int		 step;
+
+	q = prep(st, "SELECT " TOKEN_COLS " WHERE t.hash = ?", 1, hash);
+	if (q == NULL)
+		return -EIO;
+	step = sqlite3_step(q);
+	if (step == SQLITE_ROW)
+		token_row(q, t);
+	sqlite3_finalize(q);
+	return step == SQLITE_ROW ? 0 : step == SQLITE_DONE ? -ENOENT : -EIO;
 }
 
 /* ---------------------------------------------------------------- builds */

@@ -162,6 +162,29 @@ int	store_key_remove(struct store *, const char *id, struct store_key *,
 	    struct perr *);
 void	store_key_release(struct store_key *);
 
+/*
+ * Deploy tokens: each lets git push and fetch one app over smart HTTP,
+ * nothing else. Only the SHA-256 of a token is stored (hex), with a
+ * hint (its last 4 characters) to tell them apart.
+ */
+struct store_token {
+	char	id[STORE_ID_LEN + 1];
+	char	app[32];
+	char	hint[8];
+	char	created_at[STORE_TIME_LEN + 1];
+};
+
+int	store_token_add(struct store *, const char *app, const char *hash,
+	    const char *hint, struct store_token *, struct perr *);
+/* *tokens is malloc'd, oldest first; free() it. */
+int	store_token_list(struct store *, const char *app,
+	    struct store_token **tokens, size_t *n, struct perr *);
+int	store_token_remove(struct store *, const char *app, const char *id,
+	    struct perr *);
+/* The token whose hash this is: 0, -ENOENT, or -EIO. */
+int	store_token_find(struct store *, const char *hash,
+	    struct store_token *);
+
 struct store_build {
 	char		 id[STORE_ID_LEN + 1];
 	char		 commit[41];

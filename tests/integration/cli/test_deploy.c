@@ -602,6 +602,49 @@ test_killed_build_leaves_nothing(void **state)
 	    f->d.api_port, (int)f->d.pid), 0);
 }
 
+/*
+ * Deploy tokens: good for git push and fetch of their own app only;
+ * another app's repository answers 403, the API 403, an unknown token
+ * 401; a revoked token stops working.
+ */
+static void
+test_deploy_tokens(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(sh(f,
+	    "paas apps:create tok-a >/dev/null 2>&1\n"
+	    "paas apps:create tok-b >/dev/null 2>&1\n"
+	    "T=$(paas tokens:create -a tok-a 2>/dev/null)\n"
+	    "echo \"$T\" | grep -qx 'paas_[0-9a-f]\\{40\\}'\n"
+	    "h=http://127.0.0.1:%d\n"
+	    "git init -q -b main tok && cd tok\n"
+	    "echo '" WEB "' > Procfile && commit one\n"
+	    "git push http://ci:$T@127.0.0.1:%d/tok-a.git main > ../t1 2>&1 "
+	    "|| { cat ../t1 >&2; false; }\n"
+	    "paas releases -a tok-a | grep -q 'Current: v2'\n"
+	    "git clone -q http://ci:$T@127.0.0.1:%d/tok-a.git ../tok-clone\n"
+	    "test -f ../tok-clone/Procfile\n"
+	    "code() { curl -s -o /dev/null -w '%%{http_code}' \"$@\"; }\n"
+	    "test $(code -u ci:$T "
+	    "\"$h/tok-b.git/info/refs?service=git-receive-pack\") = 403\n"
+	    "! git push http://ci:$T@127.0.0.1:%d/tok-b.git main > ../t2 2>&1\n"
+	    "test $(code -H \"Authorization: Bearer $T\" $h/apps) = 403\n"
+	    "test $(code -H \"Authorization: Bearer $T\" $h/apps/tok-a) = 403\n"
+	    "test $(code -u ci:paas_0000000000000000000000000000000000000000 "
+	    "\"$h/tok-a.git/info/refs?service=git-receive-pack\") = 401\n"
+	    "paas tokens -a tok-a > ../t.list\n"
+	    "grep -q \"\\.\\.\\.$(echo $T | tail -c 5)\" ../t.list\n"
+	    "id=$(paas tokens -a tok-a --json | sed -n "
+	    "'s/.*\"id\": \"\\([0-9a-f-]*\\)\".*/\\1/p')\n"
+	    "! paas tokens:revoke ../../keys -a tok-a 2>/dev/null\n"
+	    "paas tokens:revoke $id -a tok-a\n"
+	    "test $(code -u ci:$T "
+	    "\"$h/tok-a.git/info/refs?service=git-receive-pack\") = 401\n"
+	    "test -z \"$(paas tokens -a tok-a --json | grep id)\"\n",
+	    f->d.api_port, f->d.api_port, f->d.api_port, f->d.api_port), 0);
+}
+
 int
 main(void)
 {
@@ -617,6 +660,7 @@ main(void)
 		T(test_deploy_branch_and_limits),
 		T(test_hostile_pushes),
 		T(test_killed_build_leaves_nothing),
+		T(test_deploy_tokens),
 	};
 
 	harness_alarm(300);

@@ -262,6 +262,22 @@ test_app_patch_parsing(void **state)
 	}
 }
 
+static void
+test_empty_object_parsing(void **state)
+{
+	struct perr err = PERR_INIT;
+
+	(void)state;
+	assert_int_equal(model_parse_empty_object("{}", 2, &err), 0);
+	assert_int_equal(model_parse_empty_object(" { } ", 5, &err), 0);
+	assert_int_equal(model_parse_empty_object("{\"x\":1}", 7, &err),
+	    -EBADMSG);
+	assert_non_null(strstr(err.msg, "unexpected field \"x\""));
+	assert_int_equal(model_parse_empty_object("[]", 2, &err), -EBADMSG);
+	assert_int_equal(model_parse_empty_object("{", 1, &err), -EBADMSG);
+	assert_int_equal(model_parse_empty_object("", 0, &err), -EBADMSG);
+}
+
 int
 main(void)
 {
@@ -273,6 +289,7 @@ main(void)
 		cmocka_unit_test(test_struct_to_json),
 		cmocka_unit_test(test_buildpacks_parsing),
 		cmocka_unit_test(test_app_patch_parsing),
+		cmocka_unit_test(test_empty_object_parsing),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -309,6 +309,51 @@ test_delete_cascades(void **state)
 }
 
 static void
+test_deploy_tokens(void **state)
+{
+	struct fixture		*f = *state;
+	struct store_token	 t, u, *list = NULL;
+	struct app		 a;
+	size_t			 n = 0;
+	const char		*h1 = "1111111111111111111111111111111111111111"
+	    "111111111111111111111111", *h2 = "2222222222222222222222222222"
+	    "222222222222222222222222222222222222";
+
+	(void)state;
+	assert_int_equal(store_token_add(f->st, "hello", h1, "ab12", &t, NULL),
+	    0);
+	assert_string_equal(t.app, "hello");
+	assert_string_equal(t.hint, "ab12");
+	/* the same hash twice is a constraint error, nothing added */
+	assert_true(store_token_add(f->st, "hello", h1, "ab12", &u, NULL) < 0);
+	assert_int_equal(store_token_add(f->st, "nosuch", h2, "x", &u, NULL),
+	    -ENOENT);
+	assert_int_equal(store_token_find(f->st, h1, &u), 0);
+	assert_string_equal(u.id, t.id);
+	assert_string_equal(u.app, "hello");
+	assert_int_equal(store_token_find(f->st, h2, &u), -ENOENT);
+	assert_int_equal(store_token_list(f->st, "hello", &list, &n, NULL), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(list[0].id, t.id);
+	free(list);
+	/* only its own app can revoke it */
+	assert_int_equal(store_app_create(f->st, "other", "other.localhost", &a,
+	    NULL), 0);
+	assert_int_equal(store_token_remove(f->st, "other", t.id, NULL),
+	    -ENOENT);
+	assert_int_equal(store_token_remove(f->st, "hello", t.id, NULL), 0);
+	assert_int_equal(store_token_find(f->st, h1, &u), -ENOENT);
+	assert_int_equal(store_token_remove(f->st, "hello", t.id, NULL),
+	    -ENOENT);
+	/* deleting an app deletes its tokens */
+	assert_int_equal(store_token_add(f->st, "other", h2, "cd34", &t, NULL),
+	    0);
+	assert_int_equal(store_app_delete(f->st, "other", NULL), 0);
+	assert_int_equal(store_token_find(f->st, h2, &u), -ENOENT);
+	assert_true(store_integrity_ok(f->st));
+}
+
+static void
 test_migration_from_v2_to_latest(void **state)
 {
 	char		 dir[64], path[128], p2[160];
@@ -368,6 +413,7 @@ main(void)
 		T(test_formation_upsert_keeps_unset_fields),
 		T(test_domains),
 		T(test_delete_cascades),
+		T(test_deploy_tokens),
 		cmocka_unit_test(test_release_describe_wording),
 		cmocka_unit_test(test_migration_from_v2_to_latest),
 	};
