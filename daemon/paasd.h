@@ -30,6 +30,7 @@ struct paasd {
 	char		 git_base[300];	/* "http://HOST:PORT" of TCP API, or "" */
 	char		 token[PAASD_TOKEN_BYTES * 2 + 1];	/* admin, hex */
 	char		 bin_dir[256];	/* where paasd and its helpers live */
+	int		 userns;	/* --userns: containers get their own */
 	struct store	*store;
 	struct applog	*applog;
 };
