@@ -544,6 +544,7 @@ on_run_shim_exit(struct proc *p, int status)
 {
 	struct dyno *d = proc_arg(p);
 
+	proc_close_stdin(p);	/* kept open for the background shim */
 	d->spawn = NULL;
 	if (d->run_exited) {
 		run_finish(d);
@@ -687,6 +688,7 @@ start_shim(struct dyno *d, const struct app *a, json_t *config,
 	if (d->client) {
 		/* paas run: the container's stdio are these pipes */
 		o.want_stdin = 1;
+		o.keep_stdin = 1;
 		o.on_stdout = on_run_stdout;
 		o.on_stderr = on_run_stderr;
 		o.on_exit = on_run_shim_exit;
