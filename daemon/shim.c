@@ -311,7 +311,7 @@ static int
 shim_setup(struct shim *s, struct perr *err)
 {
 	char cmd[256];
-	int rc;
+	int rc, i;
 
 	s->dirfd = open(s->req.dir, O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (s->dirfd == -1)
@@ -328,6 +328,12 @@ shim_setup(struct shim *s, struct perr *err)
 		return rc;
 	now_stamp(s->started_at, sizeof(s->started_at));
 	s->state = SHIM_RUNNING;
+	/*
+	 * paasd reads app_pid from the first state.json: give paas-init
+	 * (which forks the app first thing) a moment, 50 ms at most.
+	 */
+	for (i = 0; i < 50 && shim_ctl_app_pid(s) == 0; i++)
+		(void)usleep(1000);
 	return shim_ctl_state_write(s);
 }
 

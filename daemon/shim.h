@@ -83,6 +83,8 @@ void	shim_ctl_accept(struct shim *);
 void	shim_ctl_read(struct shim *, struct shim_client *);
 /* shim_ctl_reply() answers with the state and closes the connection. */
 void	shim_ctl_reply(struct shim *, struct shim_client *);
+/* the app: paas-init's first child, while it runs; 0 if none (yet) */
+long	shim_ctl_app_pid(const struct shim *);
 
 /* shim.c: SIGTERM to the container, SIGKILL after grace_s */
 void	shim_stop_begin(struct shim *, unsigned grace_s);

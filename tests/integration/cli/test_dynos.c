@@ -578,6 +578,69 @@ test_run_on_a_terminal(void **state)
 	    "grep -q 'run\\.'\"\n"), 0);
 }
 
+/* paasd --userns: each container in a user namespace of its own */
+static int
+setup_userns(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	if (geteuid() != 0) {
+		free(f);
+		return -1;
+	}
+	harness_tmpdir(f->d.data, sizeof(f->d.data), "dynos");
+	f->d.extra[0] = "--userns";
+	f->d.netpolicy = 1;
+	buf_init(&f->out);
+	buf_init(&f->err);
+	*state = f;
+	if (harness_paasd_start(&f->d) != 0)
+		goto fail;
+	harness_bin("paas", f->paas, sizeof(f->paas));
+	snprintf(f->work, sizeof(f->work), "%s/work", f->d.data);
+	if (mkdir(f->work, 0700) != 0)
+		goto fail;
+	return 0;
+fail:
+	harness_paasd_cleanup(&f->d);
+	free(f);
+	*state = NULL;
+	return -1;
+}
+
+/*
+ * Under paasd --userns a one-off and a web process each see only the
+ * app's uid mapped (host root does not exist inside), as that uid,
+ * with no capabilities; the web process still serves.
+ */
+static void
+test_userns_dynos(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(sh(f,
+	    "paas apps:create nsapp >/dev/null 2>&1\n"
+	    "git init -q -b main nsapp && cd nsapp\n"
+	    "printf '%%s\\n' '" WEB "' > Procfile && commit one && push nsapp\n"
+	    "paas run -a nsapp -- 'id -u; cat /proc/self/uid_map; "
+	    "grep -E \"^(CapEff|NoNewPrivs|Seccomp):\" /proc/self/status; "
+	    "stat -c %%u /usr/bin' > ../o1\n"
+	    "u=$(head -1 ../o1)\n"
+	    "test \"$(sed -n 2p ../o1 | tr -s ' ' | sed 's/^ //')\" = "
+	    "\"$u $u 1\"\n"
+	    "grep -q '^CapEff:.0000000000000000$' ../o1\n"
+	    "grep -q '^NoNewPrivs:.1$' ../o1 && grep -q '^Seccomp:.2$' ../o1\n"
+	    "test \"$(tail -1 ../o1)\" = 65534\n"
+	    "webpid() { paas ps --json -a nsapp | python3 -c 'import json,sys; "
+	    "print([d[\"pid\"] for d in json.load(sys.stdin) "
+	    "if d[\"name\"]==\"web.1\"][0] or \"\")'; }\n"
+	    "n=0; until pid=$(webpid) && [ -n \"$pid\" ]; do n=$((n + 1)); "
+	    "[ $n -lt 100 ]; sleep 0.2; done\n"
+	    "test \"$(tr -s ' \\t' ' ' < /proc/$pid/uid_map | sed 's/^ //')\" "
+	    "= \"$u $u 1\"\n"
+	    "test \"$(stat -c %%u /proc/$pid)\" = \"$u\"\n"), 0);
+}
+
 int
 main(void)
 {
@@ -599,6 +662,8 @@ main(void)
 		    setup_router, teardown),
 		cmocka_unit_test_setup_teardown(test_run_on_a_terminal, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_userns_dynos,
+		    setup_userns, teardown),
 	};
 
 	harness_alarm(600);
