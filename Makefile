@@ -261,6 +261,13 @@ $(addprefix $(B)/,$(UNIT_SHIM)): $(B)/%: $(B)/%.o $(SHIM_CORE) $(LIBPAAS) \
 	    $(LLHTTP_A)
 	$(tlink)
 
+# paas run's API edge (daemon/runapi.c), linked with paasd's core
+UNIT_RUNAPI := tests/unit/daemon/test_runapi
+UNIT_TESTS += $(UNIT_RUNAPI)
+$(addprefix $(B)/,$(UNIT_RUNAPI)): $(B)/%: $(B)/%.o \
+	    $(call core_of,$(PAASD_SRCS)) $(LIBPAAS) $(LLHTTP_A)
+	$(tlink)
+
 # as root, with real containers and cgroups; skip() otherwise
 INTEGRATION_RUNTIME := tests/integration/runtime/test_container \
 		       tests/integration/runtime/test_shim
