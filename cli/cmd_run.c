@@ -288,7 +288,7 @@ on_pull(void *arg, char *p, size_t len)
 		r->off = 0;
 	}
 	if (!r->ended && r->body.len - r->off < RUN_BODY_HIGH)
-		r->fds[0] = 0;
+		r->fds[0] = 0;	/* reading stdin again */
 	if (n == 0)
 		return r->ended ? -1 : 0;
 	return (long)n;
@@ -339,6 +339,14 @@ run_attached(struct cli *c, const char *path, int tty, int *status,
 	r.status = -1;
 	r.fds[0] = 0;
 	r.fds[1] = -1;
+	/*
+	 * Without a pty a terminal is not read (a background job would be
+	 * stopped by SIGTTIN, and nothing echoes it): no input.
+	 */
+	if (!tty && isatty(0)) {
+		r.fds[0] = -1;
+		r.ended = 1;
+	}
 	rc = cli_client(c, &cl, err) != 0 ? CLI_FAIL : CLI_OK;
 	if (rc == CLI_OK && tty && (rc = term_raw(err)) == CLI_OK)
 		r.fds[1] = run_winch[0];

@@ -279,8 +279,9 @@ start_container(struct shim *s, struct perr *err)
 	s->in[0].fd = out[0];
 	s->in[1].fd = er[0];
 	out[0] = er[0] = -1;
-	(void)fcntl(s->in[0].fd, F_SETFL, O_NONBLOCK);
-	(void)fcntl(s->in[1].fd, F_SETFL, O_NONBLOCK);
+	for (i = 0; i < 2; i++)
+		if (s->in[i].fd != -1)
+			(void)fcntl(s->in[i].fd, F_SETFL, O_NONBLOCK);
 out:
 	for (i = 0; i < 2; i++) {
 		if (out[i] != -1)
