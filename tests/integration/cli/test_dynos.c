@@ -547,6 +547,7 @@ test_run_on_a_terminal(void **state)
 
 	term_start(f, &t, "paas run -a ttyapp -- 'echo READY; sleep 100'");
 	assert_true(term_expect(&t, "READY\r\n"));
+	usleep(300000);		/* sleep exec'd: see test_container's pty */
 	term_type(&t, "\003");
 	term_finish(f, &t);
 	HAS_T(&t, "rc=130");

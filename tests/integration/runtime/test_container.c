@@ -208,6 +208,12 @@ start_pty(struct run *r, const struct container_req *req, pid_t *pid,
 		len += (size_t)n;
 		r->out[len] = '\0';
 	}
+	/*
+	 * sh forks the next command after READY; a ^C that lands while
+	 * the child still has sh's SIGINT catcher (before its exec) is
+	 * lost, and sh waits on: let the command start first.
+	 */
+	(void)usleep(300000);
 	(void)!write(*fd, r->input, strlen(r->input));
 	return rc;
 }
