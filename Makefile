@@ -213,8 +213,9 @@ $(addprefix $(B)/,$(ITEST_ROUTER)): $(B)/%: $(B)/%.o $(LIBPAAS) $(LLHTTP_A)
 # Containers: lib/{container,cgroup,seccomp}.c go into libpaas.a; the
 # shim (one per instance) and the static PID 1 that runs inside.
 RUNTIME_SRCS := daemon/shim.c daemon/shim_ctl.c daemon/shim_log.c \
-		daemon/shim_req.c
-SHIM_CORE := $(B)/daemon/shim_log.o $(B)/daemon/shim_req.o
+		daemon/shim_req.c daemon/shim_tty.c
+SHIM_CORE := $(B)/daemon/shim_log.o $(B)/daemon/shim_req.o \
+	     $(B)/daemon/shim_tty.o
 PROGS += paas-shim
 # one shim per instance: link only what it uses, and statically (no
 # relocated library pages private to each shim; the text is shared),
@@ -253,11 +254,19 @@ UNIT_TESTS += $(UNIT_RUNTIME)
 $(addprefix $(B)/,$(UNIT_RUNTIME)): $(B)/%: $(B)/%.o $(LIBPAAS) $(LLHTTP_A)
 	$(tlink)
 
-UNIT_SHIM := tests/unit/daemon/test_shim_log tests/unit/daemon/test_shim_req
+UNIT_SHIM := tests/unit/daemon/test_shim_log tests/unit/daemon/test_shim_req \
+	     tests/unit/daemon/test_shim_tty
 UNIT_TESTS += $(UNIT_SHIM)
 $(addprefix $(B)/,$(addsuffix .o,$(UNIT_SHIM))): PAAS_CFLAGS += -Idaemon
 $(addprefix $(B)/,$(UNIT_SHIM)): $(B)/%: $(B)/%.o $(SHIM_CORE) $(LIBPAAS) \
 	    $(LLHTTP_A)
+	$(tlink)
+
+# paas run's API edge (daemon/runapi.c), linked with paasd's core
+UNIT_RUNAPI := tests/unit/daemon/test_runapi
+UNIT_TESTS += $(UNIT_RUNAPI)
+$(addprefix $(B)/,$(UNIT_RUNAPI)): $(B)/%: $(B)/%.o \
+	    $(call core_of,$(PAASD_SRCS)) $(LIBPAAS) $(LLHTTP_A)
 	$(tlink)
 
 # as root, with real containers and cgroups; skip() otherwise

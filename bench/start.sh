@@ -7,7 +7,7 @@
 #
 # Start: RUNS times /bin/true, timed from fork to reaped, same harness
 # for all three; for paas also "created -> exec'd" (container_start()
-# returning). All with the host's /usr read-only, new mount/pid/ipc/uts
+# returning), without and with its own user namespace (CONTAINER_USERNS). All with the host's /usr read-only, new mount/pid/ipc/uts
 # namespaces; paas and crun also a cgroup with limits (crun: memory and
 # pids; paas: the "basic" size) and a seccomp filter.
 # Memory: INSTANCES containers running `sleep`, PSS of what the platform
@@ -117,7 +117,7 @@ run_exec(int n, char **argv)
 }
 
 static int
-run_paas(int n, const char *init, const char *dir)
+run_paas(int n, const char *init, const char *dir, unsigned flags)
 {
 	char root[512], upper[512], work[512], layer[512], etc[512], cmd[1200];
 	char *argv[] = { "/bin/true", NULL }, *envp[] = { "PATH=/usr/bin:/bin", NULL };
@@ -165,7 +165,7 @@ run_paas(int n, const char *init, const char *dir)
 		req.envp = envp;
 		req.cwd = "/";
 		req.cgroup = &cg;
-		req.flags = CONTAINER_HOST_STACK;
+		req.flags = CONTAINER_HOST_STACK | flags;
 		if (container_start(&req, &pid, &err) != 0) {
 			fprintf(stderr, "%s\n", err.msg);
 			return 1;
@@ -181,8 +181,9 @@ run_paas(int n, const char *init, const char *dir)
 		rmdir(upper);
 		full[i] = now_us() - t0;
 	}
-	report("paas created->exec'd", start, n);
-	report("paas full cycle", full, n);
+	report(flags ? "paas+userns created->exec'd" : "paas created->exec'd",
+	    start, n);
+	report(flags ? "paas+userns full cycle" : "paas full cycle", full, n);
 	return 0;
 }
 
@@ -192,7 +193,11 @@ main(int argc, char **argv)
 	if (argc >= 4 && strcmp(argv[1], "exec") == 0)
 		return run_exec(atoi(argv[2]), argv + 3);
 	if (argc == 5 && strcmp(argv[1], "paas") == 0)
-		return run_paas(atoi(argv[2]), argv[3], argv[4]);
+		return run_paas(atoi(argv[2]), argv[3], argv[4], 0);
+	if (argc == 6 && strcmp(argv[1], "paas") == 0 &&
+	    strcmp(argv[5], "userns") == 0)
+		return run_paas(atoi(argv[2]), argv[3], argv[4],
+		    CONTAINER_USERNS);
 	return 2;
 }
 CEOF
@@ -200,8 +205,10 @@ cc -O2 -D_GNU_SOURCE -I"$SRC/lib" -o "$W/startbench" "$W/startbench.c" \
     "$SRC/build/libpaas.a" -lseccomp
 
 echo "== start ($RUNS runs of /bin/true; $(nproc) cores, $(uname -r))"
-mkdir -p "$W/p"
+mkdir -p "$W/p" "$W/pu"
 "$W/startbench" paas "$RUNS" "$BIN/paas-init" "$W/p"
+"$W/startbench" paas "$RUNS" "$BIN/paas-init" "$W/pu" userns || \
+    echo "paas+userns: the kernel refuses user namespaces here"
 
 BWRAP="bwrap --unshare-all --die-with-parent --ro-bind /usr /usr \
     --symlink usr/bin /bin --symlink usr/lib /lib --symlink usr/lib64 /lib64 \

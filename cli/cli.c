@@ -239,6 +239,8 @@ enum opt_id {
 	OPT_SOURCE,
 	OPT_DYNO,
 	OPT_SIZE,
+	OPT_TTY,
+	OPT_NO_TTY,
 };
 
 static const struct opt {
@@ -258,6 +260,8 @@ static const struct opt {
 	{ "--source", NULL, 1, OPT_SOURCE },
 	{ "--dyno", NULL, 1, OPT_DYNO },
 	{ "--size", NULL, 1, OPT_SIZE },
+	{ "--tty", NULL, 0, OPT_TTY },
+	{ "--no-tty", NULL, 0, OPT_NO_TTY },
 };
 
 
@@ -318,6 +322,12 @@ opt_apply(struct cli *c, struct cli_args *a, enum opt_id id, const char *val)
 		break;
 	case OPT_SIZE:
 		c->size = val;
+		break;
+	case OPT_TTY:
+		c->tty = 1;
+		break;
+	case OPT_NO_TTY:
+		c->tty = -1;
 		break;
 	}
 }

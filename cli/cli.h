@@ -38,6 +38,7 @@ struct cli {
 	const char	*source;	/* logs --source */
 	const char	*dyno;		/* logs --dyno */
 	const char	*size;		/* run --size */
+	int		 tty;		/* run --tty 1, --no-tty -1, else 0 */
 	int		 json;		/* --json */
 	const char	*self;		/* absolute path of this binary */
 	struct client	*client;	/* opened on first use */

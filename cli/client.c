@@ -385,3 +385,122 @@ client_stream(struct client *c, const char *method, const char *path,
 	buf_release(&s.errbody);
 	return rc;
 }
+
+struct duplex_ctx {
+	struct stream_ctx		 s;
+	const struct client_duplex	*dx;
+	int				 paused;	/* pull had nothing */
+};
+
+static size_t
+on_pull(char *p, size_t size, size_t n, void *arg)
+{
+	struct duplex_ctx	*d = arg;
+	long			 got = d->dx->pull(d->dx->arg, p, size * n);
+
+	if (got < 0)
+		return 0;		/* the end of the body */
+	if (got == 0) {
+		d->paused = 1;
+		return CURL_READFUNC_PAUSE;
+	}
+	return (size_t)got;
+}
+
+/* one turn: wait for the transfer or an fd, wake, resume the body */
+static int
+duplex_wait(CURLM *m, CURL *h, struct duplex_ctx *d)
+{
+	struct curl_waitfd	 w[CLIENT_DUPLEX_FDS_MAX];
+	size_t			 i, n = d->dx->nfds;
+
+	for (i = 0; i < n; i++) {
+		w[i].fd = d->dx->fds[i];
+		w[i].events = CURL_WAIT_POLLIN;
+		w[i].revents = 0;
+	}
+	if (curl_multi_poll(m, w, (unsigned)n, 1000, NULL) != CURLM_OK)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (w[i].fd >= 0 && w[i].revents)
+			d->dx->wake(d->dx->arg, i);
+	if (d->paused) {
+		d->paused = 0;
+		curl_easy_pause(h, CURLPAUSE_CONT);
+	}
+	return 0;
+}
+
+static CURLcode
+duplex_run(CURL *h, struct duplex_ctx *d)
+{
+	CURLM		*m = curl_multi_init();
+	CURLMsg		*msg;
+	CURLcode	 cc = CURLE_OUT_OF_MEMORY;
+	int		 running = 1, left;
+
+	if (m == NULL || curl_multi_add_handle(m, h) != CURLM_OK)
+		goto out;
+	while (running) {
+		if (curl_multi_perform(m, &running) != CURLM_OK)
+			break;
+		if (running && duplex_wait(m, h, d) < 0)
+			break;
+	}
+	cc = CURLE_RECV_ERROR;
+	while ((msg = curl_multi_info_read(m, &left)) != NULL)
+		if (msg->msg == CURLMSG_DONE)
+			cc = msg->data.result;
+	curl_multi_remove_handle(m, h);
+out:
+	if (m != NULL)
+		curl_multi_cleanup(m);
+	return cc;
+}
+
+int
+client_duplex(struct client *c, const char *method, const char *path,
+    const struct client_duplex *dx, struct perr *err)
+{
+	struct curl_slist	*hdrs = NULL;
+	struct duplex_ctx	 d;
+	struct buf		 url = BUF_INIT, unused = BUF_INIT;
+	char			 errbuf[CURL_ERROR_SIZE];
+	long			 status = 0;
+	CURLcode		 cc;
+	int			 rc = 0;
+
+	if (dx->nfds > CLIENT_DUPLEX_FDS_MAX)
+		return perr_set(err, -EINVAL, "too many fds");
+	errbuf[0] = '\0';
+	memset(&d, 0, sizeof(d));
+	d.s.c = c;
+	d.s.cb = dx->on_chunk;
+	d.s.arg = dx->arg;
+	d.dx = dx;
+	buf_init(&d.s.errbody);
+	buf_addf(&url, "%s%s", c->url.base, path);
+	hdrs = request_headers(c, 0);
+	hdrs = curl_slist_append(hdrs, "Content-Type: application/octet-stream");
+	hdrs = curl_slist_append(hdrs, "Transfer-Encoding: chunked");
+	request_setup(c, method, url.p, hdrs, NULL, errbuf, &unused);
+	curl_easy_setopt(c->curl, CURLOPT_POST, 1L);
+	curl_easy_setopt(c->curl, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(c->curl, CURLOPT_READFUNCTION, on_pull);
+	curl_easy_setopt(c->curl, CURLOPT_READDATA, &d);
+	curl_easy_setopt(c->curl, CURLOPT_TIMEOUT, 0L);
+	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, on_stream);
+	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, &d.s);
+	cc = duplex_run(c->curl, &d);
+	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
+	if (status != 0 && (status < 200 || status > 299))
+		rc = client_error_map(status, d.s.errbody.p, d.s.errbody.len,
+		    err);
+	else if (cc != CURLE_OK && cc != CURLE_WRITE_ERROR)
+		rc = transport_error(c, cc, errbuf, err);
+	curl_slist_free_all(hdrs);
+	buf_release(&url);
+	buf_release(&unused);
+	buf_release(&d.s.errbody);
+	return rc;
+}

@@ -74,6 +74,28 @@ int	client_stream(struct client *, const char *method, const char *path,
 	    struct perr *);
 
 /*
+ * client_duplex() is client_stream() with a request body that is made
+ * while the answer streams, sent chunked (paas run). Between transfers
+ * it waits on the answer and on fds[0..nfds) (an fd of -1 is skipped;
+ * the caller may change them): wake(arg, i) runs when fds[i] is
+ * readable, then pull(arg, p, len) is asked for body bytes: it copies
+ * up to len and returns how many, 0 for none yet, -1 at the end of the
+ * body. on_chunk gets the answer as with client_stream(); returning
+ * non-zero from it ends the call with 0.
+ */
+struct client_duplex {
+	client_chunk_cb	*on_chunk;
+	long		(*pull)(void *arg, char *p, size_t len);
+	void		(*wake)(void *arg, size_t i);
+	int		*fds;
+	size_t		 nfds;
+	void		*arg;
+};
+#define CLIENT_DUPLEX_FDS_MAX	4
+int	client_duplex(struct client *, const char *method, const char *path,
+	    const struct client_duplex *, struct perr *);
+
+/*
  * client_error_map() is the pure part of the error mapping: a status and
  * the raw answer body to an errno and a message.
  */

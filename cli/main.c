@@ -15,6 +15,7 @@
 #define CMD_CONFIRM	0x02	/* takes --confirm NAME */
 #define CMD_LOGS	0x04	/* takes -n, -t, --source, --dyno */
 #define CMD_RUN		0x08	/* takes --size */
+#define CMD_TTY		0x10	/* takes --tty, --no-tty */
 #define CMD_ANY		(-1)	/* no upper bound on arguments */
 
 struct cmd {
@@ -72,8 +73,8 @@ static const struct cmd cmds[] = {
 	    "route HOST (or *.example.com) to the app" },
 	{ "domains:remove", cmd_domains_remove, 0, 1, 1,
 	    "domains:remove HOST", "stop routing HOST to the app" },
-	{ "run", cmd_run, CMD_RUN, 1, CMD_ANY,
-	    "run [--size SIZE] -- COMMAND [ARGS]...",
+	{ "run", cmd_run, CMD_RUN | CMD_TTY, 1, CMD_ANY,
+	    "run [--size SIZE] [--tty|--no-tty] -- COMMAND [ARGS]...",
 	    "run a one-off process of the current release, attached" },
 	{ "run:detached", cmd_run_detached, CMD_RUN | CMD_JSON, 1, CMD_ANY,
 	    "run:detached [--size SIZE] -- COMMAND [ARGS]...",
@@ -244,6 +245,9 @@ cmd_check(const struct cli *c, const struct cmd *cmd, int nargs,
 		return cli_usage(err, "'%s' takes no --confirm", cmd->name);
 	if (c->size && !(cmd->flags & CMD_RUN))
 		return cli_usage(err, "'%s' takes no --size", cmd->name);
+	if (c->tty && !(cmd->flags & CMD_TTY))
+		return cli_usage(err, "'%s' takes no --tty or --no-tty",
+		    cmd->name);
 	if ((c->num || c->tail || c->source || c->dyno) &&
 	    !(cmd->flags & CMD_LOGS))
 		return cli_usage(err, "'%s' takes no -n, -t, --source or "

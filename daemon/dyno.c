@@ -88,6 +88,9 @@ struct dyno_client {
 	struct buf		 stdin_buf;	/* body before the container */
 	int			 stdin_done;
 	struct dyno		*d;
+	int			 tty;		/* a pty: see dyno_run_tty() */
+	unsigned		 rows, cols;
+	char			 term[64];
 };
 
 struct unpack {
@@ -574,6 +577,7 @@ on_run_shim_exit(struct proc *p, int status)
 {
 	struct dyno *d = proc_arg(p);
 
+	proc_close_stdin(p);	/* kept open for the background shim */
 	d->spawn = NULL;
 	if (d->run_exited) {
 		run_finish(d);
@@ -648,6 +652,19 @@ static const char run_prefix[] =
     "cd /app; for f in /app/.profile.d/*.sh; do [ -r \"$f\" ] && . \"$f\"; "
     "done; [ -r /app/.profile ] && . /app/.profile\n";
 
+/* paas run on a pty: the shim makes it; its size and TERM come along */
+static void
+run_tty_req(const struct dyno_client *c, json_t *req)
+{
+	char term[80];
+
+	json_object_set_new(req, "stdio", json_string("pty"));
+	json_object_set_new(req, "tty_rows", json_integer(c->rows));
+	json_object_set_new(req, "tty_cols", json_integer(c->cols));
+	snprintf(term, sizeof(term), "TERM=%s", c->term);
+	json_array_append_new(json_object_get(req, "env"), json_string(term));
+}
+
 static int
 start_shim(struct dyno *d, const struct app *a, json_t *config,
     const char *slug, struct perr *err)
@@ -679,6 +696,10 @@ start_shim(struct dyno *d, const struct app *a, json_t *config,
 	    "argv", string_array(sh, 3), "env", dyno_env(d, config),
 	    "cwd", "/app");
 	json_object_set_new(req, "grace_s", json_integer(a->grace_s));
+	if (d->client && d->client->tty)
+		run_tty_req(d->client, req);
+	if (pd->userns)
+		json_object_set_new(req, "userns", json_true());
 	meta = json_pack("{s:s, s:s, s:i, s:I, s:s, s:i, s:i, s:s}",
 	    "app", a->name, "type", d->s.type, "index", d->s.index,
 	    "release", (json_int_t)d->s.release, "size", d->s.size,
@@ -700,6 +721,7 @@ start_shim(struct dyno *d, const struct app *a, json_t *config,
 	if (d->client) {
 		/* paas run: the container's stdio are these pipes */
 		o.want_stdin = 1;
+		o.keep_stdin = 1;
 		o.on_stdout = on_run_stdout;
 		o.on_stderr = on_run_stderr;
 		o.on_exit = on_run_shim_exit;
@@ -2023,6 +2045,16 @@ dyno_run(const char *app, const char *command, const char *size,
 	applog_event(pd->applog, app, "api", "Starting process with command "
 	    "`%s` by run.%d", command, n);
 	return 0;
+}
+
+void
+dyno_run_tty(struct dyno_client *c, unsigned rows, unsigned cols,
+    const char *term)
+{
+	c->tty = 1;
+	c->rows = rows;
+	c->cols = cols;
+	snprintf(c->term, sizeof(c->term), "%s", term);
 }
 
 void

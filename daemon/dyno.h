@@ -65,6 +65,14 @@ typedef void dyno_run_exit_cb(void *arg, int status);
 int	dyno_run(const char *app, const char *command, const char *size,
 	    dyno_run_out_cb *out, dyno_run_exit_cb *exitcb, void *arg,
 	    struct dyno_client **, char *name, size_t namelen, struct perr *);
+/*
+ * dyno_run_tty(), right after dyno_run(): the run gets a pty of the
+ * container's own (rows x cols, TERM=term, checked by the caller) and
+ * the body fed to dyno_run_stdin() is the shim's input frames (see
+ * daemon/shim_tty.h); its output comes as channel 1, raw.
+ */
+void	dyno_run_tty(struct dyno_client *, unsigned rows, unsigned cols,
+	    const char *term);
 void	dyno_run_stdin(struct dyno_client *, const char *, size_t);
 void	dyno_run_stdin_end(struct dyno_client *);
 void	dyno_run_detach(struct dyno_client *);

@@ -41,6 +41,7 @@ struct options {
 	const char	*domain;
 	const char	*log_file;
 	int		 keep_apps;	/* a stop leaves the apps running */
+	int		 userns;	/* apps in user namespaces */
 	int		 no_router;	/* tests: no paas-router */
 	int		 no_netpolicy;
 	int		 check_only;
@@ -63,7 +64,7 @@ usage(void)
 	fprintf(stderr, "usage: paasd [--data-dir DIR] [--api unix:PATH|"
 	    "tcp:HOST:PORT]... [--http-port N]\n"
 	    "             [--domain BASE] [--log-file FILE] [--keep-apps]\n"
-	    "             [--builds N] [--max-push-size SIZE]\n"
+	    "             [--builds N] [--max-push-size SIZE] [--userns]\n"
 	    "             [--no-netpolicy] [--no-router] [-n] [-v]\n");
 	exit(2);
 }
@@ -82,6 +83,7 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "max-push-size", required_argument, NULL, 'm' },
 		{ "no-netpolicy", no_argument,	   NULL, 'N' },
 		{ "no-router",	no_argument,	   NULL, 'R' },
+		{ "userns",	no_argument,	   NULL, 'U' },
 		{ "help",	no_argument,	   NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -135,6 +137,9 @@ parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'R':
 			o->no_router = 1;
+			break;
+		case 'U':
+			o->userns = 1;
 			break;
 		case 'v':
 			o->verbose = 1;
@@ -403,6 +408,9 @@ main(int argc, char **argv)
 		    strerror(-rc));
 	token_init(pd.data_dir, pd.token);
 	keep_apps = o.keep_apps;
+	if (o.userns && container_userns_probe(&err) != 0)
+		fatalx("--userns: %s", err.msg);
+	pd.userns = o.userns;
 	/* nft runs in a child: before the database is open */
 	if (!o.no_netpolicy) {
 		if (container_netpolicy_apply(CONTAINER_NFT_TABLE,

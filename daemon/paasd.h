@@ -34,6 +34,7 @@ struct paasd {
 	char		 bin_dir[256];	/* where paasd and its helpers live */
 	int		 builds_max;	/* builds at a time (--builds) */
 	uint64_t	 push_max_bytes; /* one push, inflated (--max-push-size) */
+	int		 userns;	/* --userns: containers get their own */
 	struct store	*store;
 	struct applog	*applog;
 };

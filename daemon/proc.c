@@ -81,7 +81,8 @@ on_sigchld(uv_signal_t *s, int signum)
 			continue;
 		p->exited = 1;
 		p->status = st;
-		if (p->has_in && !uv_is_closing((uv_handle_t *)&p->in))
+		if (p->has_in && !p->opts.keep_stdin &&
+		    !uv_is_closing((uv_handle_t *)&p->in))
 			uv_close((uv_handle_t *)&p->in, on_handle_closed);
 		report_maybe(p);
 	}

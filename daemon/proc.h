@@ -26,6 +26,9 @@ struct proc_opts {
 	proc_exit_cb	*on_exit;
 	void		*arg;
 	int		 want_stdin;	/* a pipe for proc_write() */
+	int		 keep_stdin;	/* it outlives the process (its
+					   children read it): closed only by
+					   proc_close_stdin() */
 };
 
 int	proc_init(uv_loop_t *);

@@ -7,7 +7,9 @@
 
 #include "api.h"
 #include "dyno.h"
+#include "container.h"
 #include "log.h"
+#include "parse.h"
 #include "runapi.h"
 #include "store.h"
 #include "valid.h"
@@ -147,10 +149,47 @@ run_path(const char *path, char *app, size_t applen)
 }
 
 int
+runapi_tty_parse(const char *query, struct runapi_tty *t)
+{
+	char v[16];
+	size_t i;
+	int rc;
+
+	memset(t, 0, sizeof(*t));
+	if ((rc = api_query_get(query, "tty", v, sizeof(v))) == -ENOENT)
+		return 0;
+	if (rc != 0 || strcmp(v, "1") != 0)
+		return -EINVAL;
+	t->on = 1;
+	t->rows = 24;
+	t->cols = 80;
+	snprintf(t->term, sizeof(t->term), "xterm");
+	if (api_query_get(query, "rows", v, sizeof(v)) == 0 &&
+	    parse_int(v, 1, CONTAINER_WINSIZE_MAX, &t->rows) != 0)
+		return -EINVAL;
+	if (api_query_get(query, "cols", v, sizeof(v)) == 0 &&
+	    parse_int(v, 1, CONTAINER_WINSIZE_MAX, &t->cols) != 0)
+		return -EINVAL;
+	rc = api_query_get(query, "term", t->term, sizeof(t->term));
+	if (rc == -EINVAL || t->term[0] == '\0')
+		return -EINVAL;
+	if (rc == -ENOENT)
+		snprintf(t->term, sizeof(t->term), "xterm");
+	for (i = 0; t->term[i]; i++)
+		if (!((t->term[i] >= 'a' && t->term[i] <= 'z') ||
+		    (t->term[i] >= 'A' && t->term[i] <= 'Z') ||
+		    (t->term[i] >= '0' && t->term[i] <= '9') ||
+		    strchr("._+-", t->term[i]) != NULL))
+			return -EINVAL;
+	return 0;
+}
+
+int
 runapi_head(struct paasd *pd, const struct http_req *req,
     struct http_sink *sink)
 {
 	struct perr	 err = PERR_INIT;
+	struct runapi_tty tty;
 	struct runreq	*r;
 	struct app	 a;
 	char		 app[32], cmd[RUNAPI_CMD_MAX + 1], size[16], name[32];
@@ -173,6 +212,12 @@ runapi_head(struct paasd *pd, const struct http_req *req,
 	}
 	if (api_query_get(req->query, "size", size, sizeof(size)) != 0)
 		snprintf(size, sizeof(size), "basic");
+	if (runapi_tty_parse(req->query, &tty) != 0) {
+		http_reply_now(req, sink, 422, NULL, "{\"id\":\"invalid_params\","
+		    "\"message\":\"tty=1 takes rows and cols 1..4096 and a term "
+		    "of [A-Za-z0-9._+-]\"}\n");
+		return 1;
+	}
 	if (valid_size(size, strlen(size), &err) != 0 ||
 	    store_app_get(pd->store, app, &a, &err) != 0) {
 		json_msg(msg, sizeof(msg), err.code == -ENOENT ? "not_found" :
@@ -191,7 +236,11 @@ runapi_head(struct paasd *pd, const struct http_req *req,
 		http_reply_now(req, sink, 422, NULL, msg);
 		return 1;
 	}
-	log_info("app=%s %s started: attached", app, name);
+	if (tty.on)
+		dyno_run_tty(r->client, (unsigned)tty.rows, (unsigned)tty.cols,
+		    tty.term);
+	log_info("app=%s %s started: attached%s", app, name,
+	    tty.on ? ", pty" : "");
 	r->stream = http_stream_begin(req, 200, "application/vnd.paas.run",
 	    on_gone, r);
 	sink->data = on_body;

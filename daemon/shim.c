@@ -12,6 +12,7 @@
  * answers "status", "stop [GRACE]" and "wait" on DIR/shim.sock. See
  * docs/RUNTIME.md.
  */
+#include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -230,7 +231,7 @@ start_container(struct shim *s, struct perr *err)
 	size_t i;
 
 	/* "inherit": the container gets the shim's own 0-2 (paas run) */
-	if (!s->req.inherit && (pipe2(out, O_CLOEXEC) == -1 ||
+	if (!s->req.inherit && !s->req.pty && (pipe2(out, O_CLOEXEC) == -1 ||
 	    pipe2(er, O_CLOEXEC) == -1)) {
 		rc = perr_set(err, -errno, "pipe: %s", strerror(errno));
 		goto out;
@@ -256,18 +257,31 @@ start_container(struct shim *s, struct perr *err)
 	cr.stdio[0] = s->req.inherit ? 0 : -1;
 	cr.stdio[1] = s->req.inherit ? 1 : out[1];
 	cr.stdio[2] = s->req.inherit ? 2 : er[1];
+	if (s->req.pty)
+		cr.stdio[0] = cr.stdio[1] = cr.stdio[2] = -1;
+	cr.rows = (unsigned short)s->req.rows;
+	cr.cols = (unsigned short)s->req.cols;
 	cr.cgroup = &s->cg;
 	cr.pdeathsig = SIGKILL;
 	cr.flags = (s->req.host_stack ? CONTAINER_HOST_STACK : 0) |
 	    (s->req.newnet ? CONTAINER_NEWNET : 0) |
-	    (s->req.tty ? CONTAINER_CTTY : 0);
-	if ((rc = container_start(&cr, &s->pid, err)) < 0)
+	    (s->req.tty ? CONTAINER_CTTY : 0) |
+	    (s->req.pty ? CONTAINER_PTY : 0) |
+	    (s->req.userns ? CONTAINER_USERNS : 0);
+	if (s->req.pty)
+		rc = container_start_pty(&cr, &s->pid, &s->tty.master, err);
+	else
+		rc = container_start(&cr, &s->pid, err);
+	if (rc < 0)
 		goto out;
+	if (s->req.pty)
+		(void)fcntl(s->tty.master, F_SETFL, O_NONBLOCK);
 	s->in[0].fd = out[0];
 	s->in[1].fd = er[0];
 	out[0] = er[0] = -1;
-	(void)fcntl(s->in[0].fd, F_SETFL, O_NONBLOCK);
-	(void)fcntl(s->in[1].fd, F_SETFL, O_NONBLOCK);
+	for (i = 0; i < 2; i++)
+		if (s->in[i].fd != -1)
+			(void)fcntl(s->in[i].fd, F_SETFL, O_NONBLOCK);
 out:
 	for (i = 0; i < 2; i++) {
 		if (out[i] != -1)
@@ -298,7 +312,7 @@ static int
 shim_setup(struct shim *s, struct perr *err)
 {
 	char cmd[256];
-	int rc;
+	int rc, i;
 
 	s->dirfd = open(s->req.dir, O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (s->dirfd == -1)
@@ -315,6 +329,12 @@ shim_setup(struct shim *s, struct perr *err)
 		return rc;
 	now_stamp(s->started_at, sizeof(s->started_at));
 	s->state = SHIM_RUNNING;
+	/*
+	 * paasd reads app_pid from the first state.json: give paas-init
+	 * (which forks the app first thing) a moment, 50 ms at most.
+	 */
+	for (i = 0; i < 50 && shim_ctl_app_pid(s) == 0; i++)
+		(void)usleep(1000);
 	return shim_ctl_state_write(s);
 }
 
@@ -348,6 +368,151 @@ pipe_read(struct shim *s, struct shim_pipe *in)
 		in->fd = -1;
 		return;
 	}
+}
+
+/* ---------------------------------------------------------- the pty */
+
+static void
+tty_on_data(void *arg, const char *p, size_t n)
+{
+	struct shim_ttyio *t = arg;
+	size_t room = sizeof(t->ibuf) - t->ilen;
+
+	/* one read's worth at most: tty_in() reads only into an empty ibuf */
+	if (n > room)
+		n = room;
+	memcpy(t->ibuf + t->ilen, p, n);
+	t->ilen += n;
+}
+
+static void
+tty_on_size(void *arg, unsigned rows, unsigned cols)
+{
+	struct shim_ttyio *t = arg;
+	struct winsize ws;
+
+	if (rows == 0 || cols == 0 || rows > CONTAINER_WINSIZE_MAX ||
+	    cols > CONTAINER_WINSIZE_MAX || t->master < 0)
+		return;
+	memset(&ws, 0, sizeof(ws));
+	ws.ws_row = (unsigned short)rows;
+	ws.ws_col = (unsigned short)cols;
+	(void)ioctl(t->master, TIOCSWINSZ, &ws);	/* SIGWINCH inside */
+}
+
+/* frames from paasd: keystrokes into ibuf, sizes applied at once */
+static void
+tty_in(struct shim_ttyio *t)
+{
+	char chunk[sizeof(t->ibuf) / 2];
+	ssize_t n;
+
+	n = read(t->in, chunk, sizeof(chunk));
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		/* no more input; the terminal stays (closing would hang up) */
+		close(t->in);
+		t->in = -1;
+		return;
+	}
+	t->ilen = t->ioff = 0;
+	if (!t->bad && shim_tty_feed(&t->dec, chunk, (size_t)n) < 0) {
+		log_warnx("run input: broken frame, input ignored");
+		t->bad = 1;
+	}
+}
+
+static void
+tty_to_master(struct shim_ttyio *t)
+{
+	ssize_t n;
+
+	n = write(t->master, t->ibuf + t->ioff, t->ilen - t->ioff);
+	if (n > 0)
+		t->ioff += (size_t)n;
+	else if (n == -1 && errno != EAGAIN && errno != EINTR)
+		t->ioff = t->ilen;	/* hung up: nobody to type to */
+	if (t->ioff == t->ilen)
+		t->ilen = t->ioff = 0;
+}
+
+static void
+tty_from_master(struct shim_ttyio *t)
+{
+	ssize_t n;
+
+	n = read(t->master, t->obuf, sizeof(t->obuf));
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		/* EIO: every slave fd is closed, the container is gone */
+		close(t->master);
+		t->master = -1;
+		t->ilen = t->ioff = 0;
+		return;
+	}
+	t->olen = (size_t)n;
+	t->ooff = 0;
+}
+
+static void
+tty_to_out(struct shim_ttyio *t)
+{
+	ssize_t n;
+
+	if (t->out >= 0) {
+		n = write(t->out, t->obuf + t->ooff, t->olen - t->ooff);
+		if (n > 0)
+			t->ooff += (size_t)n;
+		else if (n == -1 && errno != EAGAIN && errno != EINTR) {
+			close(t->out);	/* paasd went away: drop the output */
+			t->out = -1;
+		}
+	}
+	if (t->out < 0 || t->ooff == t->olen)
+		t->olen = t->ooff = 0;
+}
+
+/* what to wait for: one direction at a time per buffer (backpressure) */
+static void
+tty_pollfds(const struct shim_ttyio *t, struct pollfd *pf)
+{
+	pf[0] = (struct pollfd){ t->ilen ? -1 : t->in, POLLIN, 0 };
+	pf[1] = (struct pollfd){ t->master, (short)((t->olen ? 0 : POLLIN) |
+	    (t->ilen ? POLLOUT : 0)), 0 };
+	pf[2] = (struct pollfd){ t->olen ? t->out : -1, POLLOUT, 0 };
+}
+
+static void
+tty_events(struct shim_ttyio *t, const struct pollfd *pf)
+{
+	if (pf[0].revents && t->in >= 0 && t->ilen == 0)
+		tty_in(t);
+	if ((pf[1].revents & POLLOUT) && t->ilen)
+		tty_to_master(t);
+	if ((pf[1].revents & (POLLIN | POLLHUP | POLLERR)) && t->master >= 0 &&
+	    t->olen == 0)
+		tty_from_master(t);
+	if (t->olen && pf[2].revents)
+		tty_to_out(t);
+	else if (t->olen && t->out >= 0)
+		tty_to_out(t);	/* try at once; POLLOUT only if it was full */
+}
+
+static int
+tty_done(const struct shim_ttyio *t)
+{
+	return t->master < 0 && t->olen == 0;
+}
+
+static void
+tty_give_up(struct shim_ttyio *t)
+{
+	if (t->master >= 0)
+		close(t->master);
+	t->master = -1;
+	t->olen = t->ooff = 0;
 }
 
 static void
@@ -442,6 +607,7 @@ on_timer(struct shim *s)
 		if (s->in[1].fd != -1)
 			close(s->in[1].fd);
 		s->in[0].fd = s->in[1].fd = -1;
+		tty_give_up(&s->tty);
 	}
 }
 
@@ -486,12 +652,12 @@ shim_finish(struct shim *s)
 static void
 shim_loop(struct shim *s)
 {
-	struct pollfd pf[5 + SHIM_CLIENTS_MAX];
+	struct pollfd pf[8 + SHIM_CLIENTS_MAX];
 	size_t i, n;
 
 	for (;;) {
 		if (s->state == SHIM_EXITED && s->in[0].fd == -1 &&
-		    s->in[1].fd == -1)
+		    s->in[1].fd == -1 && tty_done(&s->tty))
 			break;
 		n = 0;
 		pf[n++] = (struct pollfd){ s->sigfd, POLLIN, 0 };
@@ -502,8 +668,11 @@ shim_loop(struct shim *s)
 		for (i = 0; i < SHIM_CLIENTS_MAX; i++)
 			pf[n++] = (struct pollfd){ s->clients[i].fd, POLLIN,
 			    0 };
+		tty_pollfds(&s->tty, pf + n);
+		n += 3;
 		if (poll(pf, n, -1) == -1)
 			continue;
+		tty_events(&s->tty, pf + 5 + SHIM_CLIENTS_MAX);
 		if (pf[0].revents)
 			on_signal(s);
 		if (pf[1].revents)
@@ -535,6 +704,7 @@ shim_init(struct shim *s)
 	 */
 	s->dirfd = s->cgroot = s->sigfd = s->timerfd = s->lfd = -1;
 	s->in[0].fd = s->in[1].fd = -1;
+	s->tty.master = s->tty.in = s->tty.out = -1;
 	for (i = 0; i < SHIM_CLIENTS_MAX; i++)
 		s->clients[i].fd = -1;
 }
@@ -596,6 +766,15 @@ shim_daemon(struct shim *s, int report)
 		dprintf(report, "%s\n", err.msg);
 		shim_abort(s);
 		return 1;
+	}
+	if (s->req.pty) {
+		/* paasd's pipes: frames in, the terminal's output out */
+		s->tty.in = fcntl(0, F_DUPFD_CLOEXEC, 3);
+		s->tty.out = fcntl(1, F_DUPFD_CLOEXEC, 3);
+		(void)fcntl(s->tty.in, F_SETFL, O_NONBLOCK);
+		(void)fcntl(s->tty.out, F_SETFL, O_NONBLOCK);
+		shim_tty_dec_init(&s->tty.dec, tty_on_data, tty_on_size,
+		    &s->tty);
 	}
 	(void)!write(report, "ok\n", 3);
 	close(report);

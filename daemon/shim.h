@@ -12,6 +12,7 @@
 #include "perr.h"
 #include "shim_log.h"
 #include "shim_req.h"
+#include "shim_tty.h"
 
 #define SHIM_CLIENTS_MAX	16
 #define SHIM_CMD_MAX_BYTES	128
@@ -35,6 +36,19 @@ struct shim_pipe {
 	struct shim_linebuf	lb;
 };
 
+/* "stdio": "pty": the relay between paasd's pipes and the pty master */
+struct shim_ttyio {
+	int			master;	/* non-blocking; -1 once hung up */
+	int			in;	/* frames from paasd; -1 at EOF */
+	int			out;	/* raw output to paasd; -1 if gone */
+	int			bad;	/* a broken frame: input ignored */
+	struct shim_tty_dec	dec;
+	char			ibuf[8192];	/* keystrokes for the master */
+	size_t			ilen, ioff;
+	char			obuf[16384];	/* output for paasd */
+	size_t			olen, ooff;
+};
+
 struct shim {
 	struct shim_req		req;
 	int			dirfd;
@@ -50,6 +64,7 @@ struct shim {
 	int			signal;		/* init killed by it, or 0 */
 	int			oom;
 	struct shim_pipe		in[2];		/* stdout, stderr */
+	struct shim_ttyio	tty;
 	struct shim_logw	logw;
 	int			sigfd;
 	int			timerfd;
@@ -68,6 +83,8 @@ void	shim_ctl_accept(struct shim *);
 void	shim_ctl_read(struct shim *, struct shim_client *);
 /* shim_ctl_reply() answers with the state and closes the connection. */
 void	shim_ctl_reply(struct shim *, struct shim_client *);
+/* the app: paas-init's first child, while it runs; 0 if none (yet) */
+long	shim_ctl_app_pid(const struct shim *);
 
 /* shim.c: SIGTERM to the container, SIGKILL after grace_s */
 void	shim_stop_begin(struct shim *, unsigned grace_s);

@@ -23,9 +23,8 @@ static const char *const state_names[] = {
 	[SHIM_EXITED] = "exited",
 };
 
-/* the app: paas-init's first child, while it runs; 0 if none */
-static long
-app_pid(const struct shim *s)
+long
+shim_ctl_app_pid(const struct shim *s)
 {
 	char path[64], text[64];
 	ssize_t n;
@@ -56,7 +55,7 @@ state_json(const struct shim *s, struct buf *b)
 	buf_add_json_str(b, s->req.dyno, strlen(s->req.dyno));
 	buf_addf(b, ",\"state\":\"%s\",\"shim_pid\":%ld,\"pid\":%ld,"
 	    "\"app_pid\":%ld,\"started_at\":\"%s\"", state_names[s->state],
-	    (long)getpid(), (long)s->pid, app_pid(s), s->started_at);
+	    (long)getpid(), (long)s->pid, shim_ctl_app_pid(s), s->started_at);
 	if (s->state == SHIM_EXITED) {
 		buf_addf(b, ",\"finished_at\":\"%s\",\"exit_status\":%d,"
 		    "\"signal\":", s->finished_at, s->exit_status);

@@ -185,9 +185,10 @@ shim_req_parse(const char *text, size_t len, struct shim_req *req,
 	const char *id, *app, *dyno, *dir, *log, *init, *size;
 	const char *cwd = NULL, *cgroot = NULL, *network = NULL, *stdio = NULL;
 	json_int_t uid, gid, tmp_mb = 0, grace = SHIM_GRACE_DEFAULT_S;
+	json_int_t rows = 0, cols = 0;
 	json_t *root, *layers, *argv, *env, *binds = NULL;
 	json_error_t je;
-	int host_stack = 1, tty = 0, bad = 0, rc;
+	int host_stack = 1, tty = 0, userns = 0, bad = 0, rc;
 
 	memset(req, 0, sizeof(*req));
 	if (len > SHIM_REQ_MAX_BYTES)
@@ -199,33 +200,40 @@ shim_req_parse(const char *text, size_t len, struct shim_req *req,
 		    je.line, je.column, je.text);
 	if (json_unpack_ex(root, &je, JSON_STRICT,
 	    "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:o, s:o, s:o,"
-	    " s?s, s?s, s?s, s?I, s?I, s?b, s?o, s?s, s?b}",
+	    " s?s, s?s, s?s, s?I, s?I, s?b, s?o, s?s, s?b, s?I, s?I, s?b}",
 	    "id", &id, "app", &app, "dyno", &dyno, "dir", &dir, "log", &log,
 	    "init", &init, "size", &size, "uid", &uid, "gid", &gid,
 	    "layers", &layers, "argv", &argv, "env", &env,
 	    "cwd", &cwd, "cgroup_root", &cgroot, "network", &network,
 	    "tmp_mb", &tmp_mb, "grace_s", &grace, "host_stack", &host_stack,
-	    "binds", &binds, "stdio", &stdio, "tty", &tty) != 0) {
+	    "binds", &binds, "stdio", &stdio, "tty", &tty,
+	    "tty_rows", &rows, "tty_cols", &cols, "userns", &userns) != 0) {
 		rc = perr_set(err, -EINVAL, "request: %s", je.text);
 		goto out;
 	}
 	rc = perr_set(err, -EINVAL, "request: a number is out of range");
 	if (uid < 0 || uid > 0x7fffffff || gid < 0 || gid > 0x7fffffff ||
 	    tmp_mb < 0 || tmp_mb > CONTAINER_TMP_MB_MAX || grace < 0 ||
-	    grace > SHIM_GRACE_MAX_S)
+	    grace > SHIM_GRACE_MAX_S || rows < 0 ||
+	    rows > CONTAINER_WINSIZE_MAX || cols < 0 ||
+	    cols > CONTAINER_WINSIZE_MAX)
 		goto out;
 	rc = perr_set(err, -EINVAL, "request: network is \"host\" or \"none\"");
 	if (network != NULL && strcmp(network, "host") != 0 &&
 	    strcmp(network, "none") != 0)
 		goto out;
-	rc = perr_set(err, -EINVAL, "request: stdio is \"log\" or \"inherit\"; "
-	    "tty needs inherit");
-	if ((stdio != NULL && strcmp(stdio, "log") != 0 &&
-	    strcmp(stdio, "inherit") != 0) || (tty && (stdio == NULL ||
-	    strcmp(stdio, "inherit") != 0)))
-		goto out;
+	rc = perr_set(err, -EINVAL, "request: stdio is \"log\", \"inherit\" or "
+	    "\"pty\"; tty needs inherit, tty_rows and tty_cols pty");
 	req->inherit = stdio != NULL && strcmp(stdio, "inherit") == 0;
+	req->pty = stdio != NULL && strcmp(stdio, "pty") == 0;
+	if ((stdio != NULL && strcmp(stdio, "log") != 0 && !req->inherit &&
+	    !req->pty) || (tty && !req->inherit) || ((rows || cols) &&
+	    !req->pty))
+		goto out;
 	req->tty = tty;
+	req->rows = (unsigned)rows;
+	req->cols = (unsigned)cols;
+	req->userns = userns;
 	req->id = strdup(id);
 	req->app = strdup(app);
 	req->dyno = strdup(dyno);

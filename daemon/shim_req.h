@@ -45,6 +45,9 @@ struct shim_req {
 	int		 newnet;	/* "network": "none" */
 	int		 inherit;	/* "stdio": "inherit": the shim's 0-2 */
 	int		 tty;		/* with inherit: stdin is the ctty */
+	int		 pty;		/* "stdio": "pty": a pty of its own */
+	unsigned	 rows, cols;	/* pty: the first window size */
+	int		 userns;	/* own user namespace */
 };
 
 /* shim_req_parse() fills req from JSON text; everything is owned by req. */

@@ -30,7 +30,7 @@ enum step {
 	STEP_SYNC, STEP_CGROUPNS, STEP_SIGNALS, STEP_MOUNT, STEP_PIVOT,
 	STEP_NET, STEP_HOSTNAME, STEP_RLIMIT, STEP_CAPS, STEP_CREDS,
 	STEP_PDEATHSIG, STEP_NNP, STEP_SECCOMP, STEP_SETSID, STEP_STDIO,
-	STEP_CLOSE, STEP_CHDIR, STEP_EXEC,
+	STEP_CLOSE, STEP_CHDIR, STEP_EXEC, STEP_PTY, STEP_USERNS,
 };
 
 static const char *const step_names[] = {
@@ -43,6 +43,7 @@ static const char *const step_names[] = {
 	[STEP_SECCOMP] = "seccomp", [STEP_SETSID] = "setsid",
 	[STEP_STDIO] = "stdio", [STEP_CLOSE] = "close fds",
 	[STEP_CHDIR] = "chdir", [STEP_EXEC] = "execve",
+	[STEP_PTY] = "pty", [STEP_USERNS] = "user namespace",
 };
 
 struct child_err {
@@ -69,6 +70,8 @@ struct child {
 	int				 last_cap;
 	int				 errfd;
 	int				 syncfd;
+	int				 ptyfd;	/* PTY: the slave */
+	unsigned short			 bpflen;	/* received, or 0 */
 };
 
 static void __attribute__((noreturn))
@@ -388,21 +391,96 @@ read_full(int fd, void *p, size_t len)
 
 /* the parent compiles the filter while we mount; it comes on syncfd */
 static int
-recv_filter(const struct child *c, struct seccomp_prog *prog)
+recv_filter(struct child *c)
 {
 	unsigned short len;
 
+	if (c->bpflen != 0)
+		return 0;
 	if (read_full(c->syncfd, &len, sizeof(len)) < 0 || len == 0 ||
 	    len > BPF_MAXINSNS ||
 	    read_full(c->syncfd, c->bpf, len * sizeof(struct sock_filter)) < 0)
 		return -EPIPE;
-	prog->insns = c->bpf;
-	prog->len = len;
+	c->bpflen = len;
+	return 0;
+}
+
+/*
+ * A pty of the container's own devpts, so that its name inside is
+ * /dev/pts/N; the slave is the app's (owner, and 0-2 later), the
+ * master goes to the parent over the sync socket.
+ */
+static int
+child_pty(struct child *c)
+{
+	const struct container_req *req = c->req;
+	struct winsize ws;
+	struct msghdr mh;
+	struct iovec iov;
+	union {
+		char		buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr	align;
+	} cm;
+	struct cmsghdr *h;
+	int m, unlock = 0, rc = 0;
+
+	m = open("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (m == -1)
+		return -errno;
+	memset(&ws, 0, sizeof(ws));
+	ws.ws_row = req->rows ? req->rows : 24;
+	ws.ws_col = req->cols ? req->cols : 80;
+	if (ioctl(m, TIOCSPTLCK, &unlock) == -1 ||
+	    (c->ptyfd = ioctl(m, TIOCGPTPEER, O_RDWR | O_NOCTTY |
+	    O_CLOEXEC)) == -1 ||
+	    fchown(c->ptyfd, req->uid, req->gid) == -1 ||
+	    ioctl(c->ptyfd, TIOCSWINSZ, &ws) == -1) {
+		rc = -errno;
+		goto out;
+	}
+	memset(&mh, 0, sizeof(mh));
+	memset(&cm, 0, sizeof(cm));
+	iov.iov_base = (void *)"p";
+	iov.iov_len = 1;
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = cm.buf;
+	mh.msg_controllen = sizeof(cm.buf);
+	h = CMSG_FIRSTHDR(&mh);
+	h->cmsg_level = SOL_SOCKET;
+	h->cmsg_type = SCM_RIGHTS;
+	h->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(h), &m, sizeof(int));
+	if (sendmsg(c->syncfd, &mh, MSG_NOSIGNAL) != 1)
+		rc = -errno;
+out:
+	close(m);
+	return rc;
+}
+
+/*
+ * Mounts are done (as real root); now a user namespace of our own. Its
+ * maps are written by the parent, which waits for 'u' and answers 'm'
+ * after the seccomp program it has already queued: take that first.
+ */
+static int
+child_userns(struct child *c)
+{
+	char ack;
+	int rc;
+
+	if ((rc = recv_filter(c)) < 0)
+		return rc;
+	if (unshare(CLONE_NEWUSER) == -1)
+		return -errno;
+	if (send(c->syncfd, "u", 1, MSG_NOSIGNAL) != 1 ||
+	    read_full(c->syncfd, &ack, 1) < 0 || ack != 'm')
+		return -EPIPE;
 	return 0;
 }
 
 static int
-child_privs(const struct child *c, int *step)
+child_privs(struct child *c, int *step)
 {
 	const struct container_req *req = c->req;
 	struct seccomp_prog prog;
@@ -410,6 +488,10 @@ child_privs(const struct child *c, int *step)
 
 	*step = STEP_RLIMIT;
 	if ((rc = child_rlimits()) < 0)
+		return rc;
+	/* after the rlimits: raising NOFILE needs the host's root */
+	*step = STEP_USERNS;
+	if ((req->flags & CONTAINER_USERNS) && (rc = child_userns(c)) < 0)
 		return rc;
 	*step = STEP_CAPS;
 	if ((rc = drop_caps(c->last_cap)) < 0)
@@ -427,8 +509,10 @@ child_privs(const struct child *c, int *step)
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
 		return -errno;
 	*step = STEP_SECCOMP;
-	if ((rc = recv_filter(c, &prog)) < 0)
+	if ((rc = recv_filter(c)) < 0)
 		return rc;
+	prog.insns = c->bpf;
+	prog.len = c->bpflen;
 	return seccomp_filter_apply(&prog);
 }
 
@@ -453,6 +537,8 @@ child_run(struct child *c)
 			child_fail(c, STEP_MOUNT, (int)i, -rc);
 	if ((rc = pivot(req->rootdir)) < 0)
 		child_fail(c, STEP_PIVOT, 0, -rc);
+	if ((req->flags & CONTAINER_PTY) && (rc = child_pty(c)) < 0)
+		child_fail(c, STEP_PTY, 0, -rc);
 	if ((req->flags & CONTAINER_NEWNET) && (rc = loopback_up()) < 0)
 		child_fail(c, STEP_NET, 0, -rc);
 	if (sethostname(req->hostname, strlen(req->hostname)) == -1)
@@ -461,9 +547,15 @@ child_run(struct child *c)
 		child_fail(c, step, 0, -rc);
 	if (setsid() == -1)
 		child_fail(c, STEP_SETSID, 0, errno);
-	if ((rc = setup_stdio(req->stdio)) < 0)
+	if (req->flags & CONTAINER_PTY)
+		rc = setup_stdio((const int[3]){ c->ptyfd, c->ptyfd,
+		    c->ptyfd });
+	else
+		rc = setup_stdio(req->stdio);
+	if (rc < 0)
 		child_fail(c, STEP_STDIO, 0, -rc);
-	if ((req->flags & CONTAINER_CTTY) && ioctl(0, TIOCSCTTY, 0) == -1)
+	if ((req->flags & (CONTAINER_CTTY | CONTAINER_PTY)) &&
+	    ioctl(0, TIOCSCTTY, 0) == -1)
 		child_fail(c, STEP_STDIO, 0, errno);
 	if ((rc = child_close_fds(c->errfd)) < 0)
 		child_fail(c, STEP_CLOSE, 0, -rc);
@@ -520,6 +612,11 @@ report(const struct child_err *ce, const struct container_plan *pl,
 
 	if (ce->step >= 0 && (size_t)ce->step < NELEM(step_names))
 		step = step_names[ce->step];
+	if (ce->step == STEP_USERNS && (ce->err == ENOSPC ||
+	    ce->err == EPERM || ce->err == EUSERS))
+		return perr_set(err, -ce->err, "container user namespace: the "
+		    "kernel refuses it (%s; see sysctl user.max_user_namespaces)",
+		    strerror(ce->err));
 	if (ce->step == STEP_MOUNT && ce->index >= 0 &&
 	    (size_t)ce->index < pl->n) {
 		m = &pl->m[ce->index];
@@ -584,6 +681,7 @@ child_prepare(struct child *c, const struct container_req *req,
     struct container_plan *pl, char ***iargv, struct perr *err)
 {
 	memset(c, 0, sizeof(*c));
+	c->ptyfd = -1;
 	c->req = req;
 	c->pl = pl;
 	c->last_cap = last_cap();
@@ -611,8 +709,153 @@ close_pair(int p[2])
 	p[0] = p[1] = -1;
 }
 
+/* the pty master the child sent; 0 without one (it failed: see errfd) */
+static int
+recv_master(int syncfd, int *masterp)
+{
+	struct msghdr mh;
+	struct iovec iov;
+	union {
+		char		buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr	align;
+	} cm;
+	struct cmsghdr *h;
+	char tag;
+	ssize_t n;
+
+	memset(&mh, 0, sizeof(mh));
+	iov.iov_base = &tag;
+	iov.iov_len = 1;
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = cm.buf;
+	mh.msg_controllen = sizeof(cm.buf);
+	do
+		n = recvmsg(syncfd, &mh, MSG_CMSG_CLOEXEC);
+	while (n == -1 && errno == EINTR);
+	if (n != 1 || tag != 'p')
+		return 0;
+	h = CMSG_FIRSTHDR(&mh);
+	if (h == NULL || h->cmsg_level != SOL_SOCKET ||
+	    h->cmsg_type != SCM_RIGHTS || h->cmsg_len != CMSG_LEN(sizeof(int)))
+		return 0;
+	memcpy(masterp, CMSG_DATA(h), sizeof(int));
+	return 1;
+}
+
 int
-container_start(const struct container_req *req, pid_t *pidp,
+container_idmap_line(unsigned id, char *out, size_t outlen)
+{
+	int n = snprintf(out, outlen, "%u %u 1\n", id, id);
+
+	return n < 0 || (size_t)n >= outlen ? -ENAMETOOLONG : n;
+}
+
+static int
+write_map(pid_t pid, const char *file, unsigned id)
+{
+	char path[64], line[48];
+	int fd, n, rc = 0;
+
+	snprintf(path, sizeof(path), "/proc/%ld/%s", (long)pid, file);
+	if ((n = container_idmap_line(id, line, sizeof(line))) < 0)
+		return n;
+	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) == -1)
+		return -errno;
+	if (write(fd, line, (size_t)n) != n)
+		rc = -errno;
+	close(fd);
+	return rc;
+}
+
+/*
+ * The child has unshared its user namespace ('u'): map the app's uid
+ * and gid to themselves, nothing else, and let it go on ('m').
+ */
+static int
+map_userns(pid_t pid, int syncfd, const struct container_req *req,
+    struct perr *err)
+{
+	char tag;
+	ssize_t n;
+	int rc;
+
+	do
+		n = read(syncfd, &tag, 1);
+	while (n == -1 && errno == EINTR);
+	if (n != 1 || tag != 'u')
+		return 1;	/* it failed: its report is on errfd */
+	if ((rc = write_map(pid, "uid_map", req->uid)) < 0 ||
+	    (rc = write_map(pid, "gid_map", req->gid)) < 0)
+		return perr_set(err, rc, "container user namespace: write "
+		    "id map: %s", strerror(-rc));
+	(void)send(syncfd, "m", 1, MSG_NOSIGNAL);
+	return 0;
+}
+
+static int
+read_sysctl(const char *path, long *v)
+{
+	char text[32];
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -errno;
+	n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (n <= 0)
+		return -EIO;
+	text[n] = '\0';
+	*v = strtol(text, NULL, 10);
+	return 0;
+}
+
+int
+container_userns_probe(struct perr *err)
+{
+	long max = 1;
+	pid_t pid;
+	int st;
+
+	if (read_sysctl("/proc/sys/user/max_user_namespaces", &max) == 0 &&
+	    max <= 0)
+		return perr_set(err, -ENOSPC, "user namespaces are disabled "
+		    "on this host (sysctl user.max_user_namespaces = 0)");
+	pid = (pid_t)syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, NULL, NULL,
+	    NULL, NULL);
+	if (pid == 0)
+		_exit(0);
+	if (pid == -1)
+		return perr_set(err, -errno, "the kernel refuses to make a user "
+		    "namespace: %s", strerror(errno));
+	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+		return perr_set(err, -EIO, "user namespace probe failed");
+	return 0;
+}
+
+/*
+ * The steps after the child is in its cgroup: the filter, then (each
+ * when asked for) the pty master and the user namespace's maps. Any
+ * of them missing means the child failed: wait_exec() says why.
+ */
+static int
+parent_steps(pid_t pid, int syncfd, const struct container_req *req,
+    int *masterp, struct perr *err)
+{
+	int rc;
+
+	if ((rc = release_child(pid, syncfd, req, err)) < 0)
+		return rc;
+	if ((req->flags & CONTAINER_PTY) && !recv_master(syncfd, masterp))
+		return 0;
+	if (req->flags & CONTAINER_USERNS)
+		return map_userns(pid, syncfd, req, err) < 0 ? err->code : 0;
+	return 0;
+}
+
+static int
+start(const struct container_req *req, pid_t *pidp, int *masterp,
     struct perr *err)
 {
 	struct container_plan pl;
@@ -624,6 +867,9 @@ container_start(const struct container_req *req, pid_t *pidp,
 
 	if ((rc = container_req_check(req, err)) < 0)
 		return rc;
+	if ((req->flags & CONTAINER_PTY) && masterp == NULL)
+		return perr_set(err, -EINVAL, "a pty request needs "
+		    "container_start_pty()");
 	if ((rc = container_plan_build(req, &pl, err)) < 0)
 		return rc;
 	if ((rc = child_prepare(&c, req, &pl, &iargv, err)) < 0)
@@ -649,7 +895,7 @@ container_start(const struct container_req *req, pid_t *pidp,
 	close(errp[1]);
 	close(syncp[0]);
 	errp[1] = syncp[0] = -1;
-	rc = release_child(pid, syncp[1], req, err);
+	rc = parent_steps(pid, syncp[1], req, masterp, err);
 	close(syncp[1]);	/* a child still waiting for the filter fails */
 	syncp[1] = -1;
 	if (rc < 0) {
@@ -657,13 +903,39 @@ container_start(const struct container_req *req, pid_t *pidp,
 		(void)waitpid(pid, NULL, 0);
 		goto out;
 	}
-	if ((rc = wait_exec(pid, errp[0], &pl, err)) == 0)
+	if ((rc = wait_exec(pid, errp[0], &pl, err)) == 0) {
+		if ((req->flags & CONTAINER_PTY) && *masterp < 0) {
+			kill(pid, SIGKILL);
+			(void)waitpid(pid, NULL, 0);
+			rc = perr_set(err, -EPROTO, "container sent no pty");
+			goto out;
+		}
 		*pidp = pid;
+	}
 out:
+	if (rc < 0 && masterp != NULL && *masterp >= 0) {
+		close(*masterp);
+		*masterp = -1;
+	}
 	close_pair(errp);
 	close_pair(syncp);
 	free(iargv);
 	free(c.bpf);
 	container_plan_release(&pl);
 	return rc;
+}
+
+int
+container_start(const struct container_req *req, pid_t *pidp,
+    struct perr *err)
+{
+	return start(req, pidp, NULL, err);
+}
+
+int
+container_start_pty(const struct container_req *req, pid_t *pidp,
+    int *masterp, struct perr *err)
+{
+	*masterp = -1;
+	return start(req, pidp, masterp, err);
 }

@@ -43,6 +43,11 @@ enum container_flag {
 	CONTAINER_NO_SYS	= 1 << 2,	/* no /sys at all */
 	CONTAINER_CTTY		= 1 << 3,	/* stdin is a tty: make it the
 						   controlling terminal */
+	CONTAINER_PTY		= 1 << 4,	/* a new pty of the container's
+						   own devpts on 0-2 (its ctty);
+						   the master to the caller */
+	CONTAINER_USERNS	= 1 << 5,	/* own user namespace: only
+						   uid->uid, gid->gid mapped */
 };
 
 struct container_bind {
@@ -76,7 +81,11 @@ struct container_req {
 	const struct cgroup *cgroup;	/* joined before it runs; or NULL */
 	int		 pdeathsig;	/* to the container if we die; 0 */
 	unsigned	 flags;		/* enum container_flag */
+	unsigned short	 rows, cols;	/* PTY: window size, 1..CONTAINER_
+					   WINSIZE_MAX (0: 24x80) */
 };
+
+#define CONTAINER_WINSIZE_MAX	4096
 
 /*
  * container_req_init() sets the defaults: no layers or binds, stdio all
@@ -95,6 +104,28 @@ int	container_req_check(const struct container_req *, struct perr *);
  */
 int	container_start(const struct container_req *, pid_t *pidp,
 	    struct perr *);
+/*
+ * container_start_pty() is container_start() for a request with
+ * CONTAINER_PTY: the child opens a pty in the container's devpts (so
+ * that `tty` names /dev/pts/N inside), makes its slave fds 0-2 and the
+ * controlling terminal of the container's session, and hands the master
+ * back: *masterp (O_CLOEXEC, blocking), the caller's to close.
+ */
+int	container_start_pty(const struct container_req *, pid_t *pidp,
+	    int *masterp, struct perr *);
+
+/*
+ * User namespaces (CONTAINER_USERNS). The child makes its mounts as
+ * real root, then, after pivot_root, unshares a user namespace in which
+ * the parent maps exactly the app's uid and gid to themselves (one line
+ * each): host root does not exist inside, the namespace owns none of
+ * the container's other namespaces, and the app is its own uid on the
+ * host. container_userns_probe() says whether this kernel lets root
+ * make one (user.max_user_namespaces > 0, no LSM refusing), with the
+ * reason in err if not. container_idmap_line() is the map text.
+ */
+int	container_userns_probe(struct perr *);
+int	container_idmap_line(unsigned id, char *out, size_t outlen);
 
 /*
  * container_etc_write() makes dir the curated /etc of the host stack:

@@ -17,7 +17,8 @@
 #include "container.h"
 
 #define FLAGS_ALL	(CONTAINER_HOST_STACK | CONTAINER_NEWNET | \
-			 CONTAINER_NO_SYS | CONTAINER_CTTY)
+			 CONTAINER_NO_SYS | CONTAINER_CTTY | CONTAINER_PTY | \
+			 CONTAINER_USERNS)
 #define RO_BIND		(MS_RDONLY | MS_NOSUID | MS_NODEV)
 
 static const char *const op_names[] = {
@@ -191,6 +192,14 @@ container_req_check(const struct container_req *req, struct perr *err)
 			return perr_set(err, -EINVAL, "invalid stdio fd");
 	if (req->pdeathsig < 0 || req->pdeathsig >= NSIG)
 		return perr_set(err, -EINVAL, "invalid pdeathsig");
+	if (req->rows > CONTAINER_WINSIZE_MAX ||
+	    req->cols > CONTAINER_WINSIZE_MAX)
+		return perr_set(err, -EINVAL, "window size over %d",
+		    CONTAINER_WINSIZE_MAX);
+	if ((req->flags & CONTAINER_PTY) && (req->stdio[0] != -1 ||
+	    req->stdio[1] != -1 || req->stdio[2] != -1))
+		return perr_set(err, -EINVAL, "a pty request takes no stdio "
+		    "fds");
 	return binds_check(req, err);
 }
 

@@ -403,6 +403,252 @@ test_router_h10_and_h14(void **state)
 	    "wait_for 20 h14\n", f->d.http_port), 0);
 }
 
+/* ------------------------------------------------------ paas run on a pty */
+
+#include <sys/ioctl.h>
+
+#include <poll.h>
+#include <pty.h>
+#include <signal.h>
+#include <time.h>
+
+/* a shell on a terminal of the test's own (forkpty), driven like expect */
+struct term {
+	int		fd;		/* the master */
+	pid_t		pid;		/* sh, the session leader */
+	struct buf	out;		/* everything it printed */
+};
+
+static void
+term_start(struct fixture *f, struct term *t, const char *cmd)
+{
+	struct winsize	 ws = { .ws_row = 31, .ws_col = 97 };
+	struct buf	 script = BUF_INIT;
+	char		 bindir[512];
+
+	snprintf(bindir, sizeof(bindir), "%s", f->paas);
+	*strrchr(bindir, '/') = '\0';
+	buf_addf(&script, "cd %s && export PAAS_API=http://127.0.0.1:%d "
+	    "PAAS_TOKEN=%s TERM=xterm-256color PATH=%s:$PATH\n"
+	    "stty -g > before; %s; echo \"rc=$?\"; stty -g > after\n",
+	    f->work, f->d.api_port, f->d.token, bindir, cmd);
+	buf_init(&t->out);
+	t->pid = forkpty(&t->fd, NULL, NULL, &ws);
+	assert_true(t->pid >= 0);
+	if (t->pid == 0) {
+		execl("/bin/sh", "sh", "-c", script.p, (char *)NULL);
+		_exit(127);
+	}
+	harness_track(t->pid);
+	buf_release(&script);
+}
+
+/* read until needle shows up (1) or 30 s pass / the terminal hangs up */
+static int
+term_expect(struct term *t, const char *needle)
+{
+	struct pollfd	pf = { t->fd, POLLIN, 0 };
+	char		chunk[4096];
+	ssize_t		n;
+	time_t		end = time(NULL) + 30;
+
+	while (strstr(t->out.p, needle) == NULL) {
+		if (time(NULL) > end || poll(&pf, 1, 1000) < 0)
+			return 0;
+		if (!pf.revents)
+			continue;
+		if ((n = read(t->fd, chunk, sizeof(chunk))) <= 0)
+			return 0;
+		buf_add(&t->out, chunk, (size_t)n);
+	}
+	return 1;
+}
+
+static void
+term_type(struct term *t, const char *s)
+{
+	assert_int_equal(write(t->fd, s, strlen(s)), (ssize_t)strlen(s));
+}
+
+/* the shell's end; the local terminal must be as it was before paas */
+static void
+term_finish(struct fixture *f, struct term *t)
+{
+	char		cmd[700];
+	int		st, ok;
+
+	ok = term_expect(t, "rc=") && term_expect(t, "\n");
+	if (!ok)
+		(void)kill(-t->pid, SIGKILL);	/* its session, paas too */
+	else
+		(void)term_expect(t, "\xff");	/* drain to the hang-up */
+	if (waitpid(t->pid, &st, 0) == t->pid)
+		harness_untrack(t->pid);
+	close(t->fd);
+	if (!ok)
+		fail_msg("no exit status; terminal:\n%s", t->out.p);
+	snprintf(cmd, sizeof(cmd), "cmp -s %s/before %s/after", f->work,
+	    f->work);
+	if (system(cmd) != 0)
+		fail_msg("terminal settings not restored:\n%s", t->out.p);
+}
+
+#define HAS_T(t, s)	do {						\
+	if (strstr((t)->out.p, (s)) == NULL)				\
+		fail_msg("missing \"%s\" on the terminal:\n%s", (s),	\
+		    (t)->out.p);					\
+} while (0)
+
+/* the paas process under the terminal's shell */
+static pid_t
+term_child(const struct term *t)
+{
+	char	path[64], text[64];
+	FILE	*fp;
+	long	pid = 0;
+
+	snprintf(path, sizeof(path), "/proc/%ld/task/%ld/children",
+	    (long)t->pid, (long)t->pid);
+	if ((fp = fopen(path, "r")) == NULL)
+		return -1;
+	if (fgets(text, sizeof(text), fp) != NULL)
+		pid = strtol(text, NULL, 10);
+	fclose(fp);
+	return pid > 0 ? (pid_t)pid : -1;
+}
+
+/*
+ * paas run from a terminal: the command gets a pty of its own with the
+ * client's size and TERM, a typed line is echoed and read, window size
+ * changes follow, ^C interrupts it (130), its exit status comes back,
+ * and the local terminal is restored however the client ends.
+ */
+static void
+test_run_on_a_terminal(void **state)
+{
+	struct fixture	*f = *state;
+	struct winsize	 ws = { .ws_row = 40, .ws_col = 120 };
+	struct term	 t;
+	pid_t		 cli;
+
+	assert_int_equal(sh(f,
+	    "paas apps:create ttyapp >/dev/null 2>&1\n"
+	    "git init -q -b main ttyapp && cd ttyapp\n"
+	    "printf '%%s\\n' '" WEB "' > Procfile && commit one && "
+	    "push ttyapp\n"), 0);
+
+	term_start(f, &t, "paas run -a ttyapp -- 'tty; stty size; "
+	    "echo term=$TERM; echo READY; read l; echo \"got=$l\"; exit 7'");
+	/* the remote shell reads only once the line is typed after READY */
+	assert_true(term_expect(&t, "READY\r\n"));
+	usleep(200000);
+	term_type(&t, "hello there\r");
+	term_finish(f, &t);
+	HAS_T(&t, "/dev/pts/0\r\n");
+	HAS_T(&t, "31 97\r\n");
+	HAS_T(&t, "term=xterm-256color\r\n");
+	HAS_T(&t, "hello there\r\n");		/* the remote echo */
+	HAS_T(&t, "got=hello there\r\n");
+	HAS_T(&t, "rc=7");
+	buf_release(&t.out);
+
+	term_start(f, &t, "paas run -a ttyapp -- 'echo READY; sleep 100'");
+	assert_true(term_expect(&t, "READY\r\n"));
+	usleep(300000);		/* sleep exec'd: see test_container's pty */
+	term_type(&t, "\003");
+	term_finish(f, &t);
+	HAS_T(&t, "rc=130");
+	buf_release(&t.out);
+
+	term_start(f, &t, "paas run -a ttyapp -- 'trap \"stty size; exit 3\" "
+	    "WINCH; echo READY; while :; do sleep 0.1; done'");
+	assert_true(term_expect(&t, "READY\r\n"));
+	assert_int_equal(ioctl(t.fd, TIOCSWINSZ, &ws), 0);
+	term_finish(f, &t);
+	HAS_T(&t, "40 120\r\n");
+	HAS_T(&t, "rc=3");
+	buf_release(&t.out);
+
+	/* a client killed mid-run: terminal back, the run gone */
+	term_start(f, &t, "paas run -a ttyapp -- 'echo READY; sleep 100'");
+	assert_true(term_expect(&t, "READY\r\n"));
+	assert_true((cli = term_child(&t)) > 0);
+	assert_int_equal(kill(cli, SIGTERM), 0);
+	term_finish(f, &t);
+	HAS_T(&t, "rc=143");
+	buf_release(&t.out);
+
+	term_start(f, &t, "paas run --no-tty -a ttyapp -- 'tty; exit 0'");
+	term_finish(f, &t);
+	HAS_T(&t, "not a tty");
+	buf_release(&t.out);
+	assert_int_equal(sh(f, "wait_for 10 sh -c \"! paas ps -a ttyapp | "
+	    "grep -q 'run\\.'\"\n"), 0);
+}
+
+/* paasd --userns: each container in a user namespace of its own */
+static int
+setup_userns(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	if (geteuid() != 0) {
+		free(f);
+		return -1;
+	}
+	harness_tmpdir(f->d.data, sizeof(f->d.data), "dynos");
+	f->d.extra[0] = "--userns";
+	f->d.netpolicy = 1;
+	buf_init(&f->out);
+	buf_init(&f->err);
+	*state = f;
+	if (harness_paasd_start(&f->d) != 0)
+		goto fail;
+	harness_bin("paas", f->paas, sizeof(f->paas));
+	snprintf(f->work, sizeof(f->work), "%s/work", f->d.data);
+	if (mkdir(f->work, 0700) != 0)
+		goto fail;
+	return 0;
+fail:
+	harness_paasd_cleanup(&f->d);
+	free(f);
+	*state = NULL;
+	return -1;
+}
+
+/*
+ * Under paasd --userns a one-off and a web process each see only the
+ * app's uid mapped (host root does not exist inside), as that uid,
+ * with no capabilities; the web process still serves.
+ */
+static void
+test_userns_dynos(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(sh(f,
+	    "paas apps:create nsapp >/dev/null 2>&1\n"
+	    "git init -q -b main nsapp && cd nsapp\n"
+	    "printf '%%s\\n' '" WEB "' > Procfile && commit one && push nsapp\n"
+	    "paas run -a nsapp -- 'id -u; cat /proc/self/uid_map; "
+	    "grep -E \"^(CapEff|NoNewPrivs|Seccomp):\" /proc/self/status; "
+	    "stat -c %%u /usr/bin' > ../o1\n"
+	    "u=$(head -1 ../o1)\n"
+	    "test \"$(sed -n 2p ../o1 | tr -s ' ' | sed 's/^ //')\" = "
+	    "\"$u $u 1\"\n"
+	    "grep -q '^CapEff:.0000000000000000$' ../o1\n"
+	    "grep -q '^NoNewPrivs:.1$' ../o1 && grep -q '^Seccomp:.2$' ../o1\n"
+	    "test \"$(tail -1 ../o1)\" = 65534\n"
+	    "webpid() { paas ps --json -a nsapp | python3 -c 'import json,sys; "
+	    "print([d[\"pid\"] for d in json.load(sys.stdin) "
+	    "if d[\"name\"]==\"web.1\"][0] or \"\")'; }\n"
+	    "n=0; until pid=$(webpid) && [ -n \"$pid\" ]; do n=$((n + 1)); "
+	    "[ $n -lt 100 ]; sleep 0.2; done\n"
+	    "test \"$(tr -s ' \\t' ' ' < /proc/$pid/uid_map | sed 's/^ //')\" "
+	    "= \"$u $u 1\"\n"
+	    "test \"$(stat -c %%u /proc/$pid)\" = \"$u\"\n"), 0);
+}
+
 int
 main(void)
 {
@@ -422,6 +668,10 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_router_h10_and_h14,
 		    setup_router, teardown),
+		cmocka_unit_test_setup_teardown(test_run_on_a_terminal, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_userns_dynos,
+		    setup_userns, teardown),
 	};
 
 	harness_alarm(600);

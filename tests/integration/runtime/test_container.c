@@ -5,6 +5,7 @@
  * scratch directory is removed whether the test passes or fails.
  */
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <arpa/inet.h>
@@ -42,6 +43,9 @@ struct run {
 	struct cgroup_limits lim;
 	int		 symlink_proc;	/* put a /proc -> /etc link in the image */
 	uid_t		 uid;		/* 0: APP_UID */
+	unsigned	 flags;		/* more container flags (PTY, USERNS) */
+	const char	*input;		/* PTY: typed into the master */
+	char		 shared[128];	/* a writable bind at /shared, if set */
 };
 
 static int cgroot = -1;
@@ -135,6 +139,9 @@ prepare(struct run *r, struct paths *pa)
 	snprintf(pa->layer, sizeof(pa->layer), "%s/layer", r->dir);
 	snprintf(pa->etc, sizeof(pa->etc), "%s/etc", r->dir);
 	snprintf(pa->init, sizeof(pa->init), "%s/paas-init", rt_bin());
+	if (r->shared[0] != '\0' && (rt_mkdirs(r->shared) < 0 ||
+	    chown(r->shared, APP_UID, APP_GID) == -1))
+		return "shared";
 	if (r->symlink_proc) {
 		snprintf(link, sizeof(link), "%s/proc", pa->layer);
 		if (symlink("/etc", link) == -1)
@@ -169,7 +176,46 @@ fill_req(struct container_req *req, const struct paths *pa,
 	req->cwd = "/app";
 	req->tmp_mb = 16;
 	req->pdeathsig = SIGKILL;
-	req->flags = CONTAINER_HOST_STACK;
+	req->flags = CONTAINER_HOST_STACK | r->flags;
+	req->rows = 33;
+	req->cols = 101;
+	if (r->shared[0] != '\0') {
+		req->binds[0].src = r->shared;
+		req->binds[0].dst = "/shared";
+		req->binds[0].ro = 0;
+		req->nbinds = 1;
+	}
+}
+
+/*
+ * PTY: once the app printed READY (its terminal is set up by then),
+ * type the input; run_sh() reads the rest until the slave is gone.
+ */
+static int
+start_pty(struct run *r, const struct container_req *req, pid_t *pid,
+    int *fd)
+{
+	size_t len = 0;
+	ssize_t n;
+	int rc = container_start_pty(req, pid, fd, &r->err);
+
+	if (rc < 0 || r->input == NULL)
+		return rc;
+	while (strstr(r->out, "READY") == NULL && len < sizeof(r->out) - 1) {
+		n = read(*fd, r->out + len, sizeof(r->out) - 1 - len);
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+		r->out[len] = '\0';
+	}
+	/*
+	 * sh forks the next command after READY; a ^C that lands while
+	 * the child still has sh's SIGINT catcher (before its exec) is
+	 * lost, and sh waits on: let the command start first.
+	 */
+	(void)usleep(300000);
+	(void)!write(*fd, r->input, strlen(r->input));
+	return rc;
 }
 
 /*
@@ -189,6 +235,7 @@ run_sh(struct run *r, const char *script)
 	const char *why = NULL;
 	char id[64];
 	int p[2] = { -1, -1 }, st, made = 0, rm_cg = 0, rm_dir;
+	size_t n;
 	pid_t pid = -1;
 
 	assert_int_equal(rt_scratch(r->dir, sizeof(r->dir)), 0);
@@ -207,15 +254,22 @@ run_sh(struct run *r, const char *script)
 		why = "pipe";
 		goto out;
 	}
-	req.stdio[1] = p[1];
-	req.stdio[2] = p[1];
 	alarm(60);
-	r->start_rc = container_start(&req, &pid, &r->err);
+	if (r->flags & CONTAINER_PTY) {
+		close(p[0]);
+		p[0] = -1;
+		r->start_rc = start_pty(r, &req, &pid, &p[0]);
+	} else {
+		req.stdio[1] = p[1];
+		req.stdio[2] = p[1];
+		r->start_rc = container_start(&req, &pid, &r->err);
+	}
 	close(p[1]);
 	p[1] = -1;
 	if (r->start_rc < 0)
 		goto out;
-	rt_drain(p[0], r->out, sizeof(r->out));
+	n = strlen(r->out);
+	rt_drain(p[0], r->out + n, sizeof(r->out) - n);
 	if (waitpid(pid, &st, 0) == pid) {
 		pid = -1;
 		r->status = WIFEXITED(st) ? WEXITSTATUS(st) :
@@ -527,6 +581,107 @@ test_net_inbound_to_app_works(void **state)
 	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 }
 
+/*
+ * CONTAINER_PTY: the container's own pty is its stdio and controlling
+ * terminal, with the requested size; a typed line is echoed and read,
+ * and ^C reaches the app's process group through the line discipline.
+ */
+static void
+test_pty(void **state)
+{
+	struct run *r = new_run();
+
+	(void)state;
+	need_root();
+	r->flags = CONTAINER_PTY;
+	r->input = "typed line\r";
+	run_sh(r, "tty; stty size; echo READY; read l; echo \"got=$l\";"
+	    "ls -l $(tty) | cut -d' ' -f3; test -t 1 && echo out-tty;"
+	    "ps -o pid=,tpgid= -p $$ | awk '{print ($1==$2) ? \"fg\" : \"bg\"}';"
+	    "exit 5");
+	if (r->start_rc != 0)
+		fail_msg("start: %s", r->err.msg);
+	HAS(r, "/dev/pts/0\r\n");
+	HAS(r, "33 101\r\n");
+	HAS(r, "typed line\r\n");	/* the echo */
+	HAS(r, "got=typed line\r\n");
+	HAS(r, "app\r\n");
+	HAS(r, "out-tty\r\n");
+	HAS(r, "fg\r\n");
+	assert_int_equal(r->status, 5);
+
+	r = new_run();
+	r->flags = CONTAINER_PTY;
+	r->input = "\003";
+	run_sh(r, "echo READY; sleep 100");
+	if (r->start_rc != 0)
+		fail_msg("start: %s", r->err.msg);
+	assert_int_equal(r->status, 130);
+}
+
+/*
+ * CONTAINER_USERNS: the app's own user namespace, only its ids mapped;
+ * every other protection as without it, and what it writes to a bound
+ * dir belongs on the host to its uid.
+ */
+static void
+test_userns(void **state)
+{
+	struct run *r = new_run();
+	struct perr err = PERR_INIT;
+	char path[200], text[64];
+	struct stat st;
+
+	(void)state;
+	need_root();
+	if (container_userns_probe(&err) < 0)
+		skip();
+	r->flags = CONTAINER_USERNS;
+	snprintf(r->shared, sizeof(r->shared), "/tmp/paas-rt-shared.%ld",
+	    (long)getpid());
+	run_sh(r, "echo uid=$(id -u) gid=$(id -g) user=$(id -un);"
+	    "sed 's/  */ /g;s/^ //' /proc/self/uid_map | sed 's/^/umap=/';"
+	    "sed 's/  */ /g;s/^ //' /proc/self/gid_map | sed 's/^/gmap=/';"
+	    "readlink /proc/self/ns/user | grep -q . && echo ns-ok;"
+	    "grep -E '^(CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs|Seccomp):'"
+	    " /proc/self/status;"
+	    "mount -t tmpfs x /tmp 2>/dev/null && echo mount-ok;"
+	    "unshare -r true 2>/dev/null && echo unshare-ok;"
+	    "touch /usr/x 2>/dev/null && echo usr-writable || echo usr-ro;"
+	    "echo hi > /shared/made && echo wrote;"
+	    "stat -c owner=%u /usr/bin;"
+	    "set -- /proc/[0-9]*; echo procs=$#;"
+	    "echo tty-$(ls /dev/pts | wc -l)");
+	snprintf(path, sizeof(path), "%s/made", r->shared);
+	memset(&st, 0, sizeof(st));
+	(void)stat(path, &st);
+	(void)rt_rmrf(r->shared);
+	if (r->start_rc != 0)
+		fail_msg("start: %s", r->err.msg);
+	snprintf(text, sizeof(text), "uid=%d gid=%d user=app\n", APP_UID,
+	    APP_GID);
+	HAS(r, text);
+	snprintf(text, sizeof(text), "umap=%d %d 1\n", APP_UID, APP_UID);
+	HAS(r, text);
+	snprintf(text, sizeof(text), "gmap=%d %d 1\n", APP_GID, APP_GID);
+	HAS(r, text);
+	HAS(r, "CapPrm:\t0000000000000000\n");
+	HAS(r, "CapEff:\t0000000000000000\n");
+	HAS(r, "CapBnd:\t0000000000000000\n");
+	HAS(r, "CapAmb:\t0000000000000000\n");
+	HAS(r, "NoNewPrivs:\t1\n");
+	HAS(r, "Seccomp:\t2\n");
+	assert_null(strstr(r->out, "mount-ok"));
+	assert_null(strstr(r->out, "unshare-ok"));
+	HAS(r, "usr-ro\n");
+	HAS(r, "wrote\n");
+	HAS(r, "owner=65534\n");	/* host root does not exist inside */
+	HAS(r, "procs=2\n");
+	assert_int_equal(st.st_uid, APP_UID);
+	assert_int_equal(st.st_gid, APP_GID);
+	assert_int_equal(r->status, 0);
+}
+
 int
 main(void)
 {
@@ -536,6 +691,8 @@ main(void)
 		cmocka_unit_test(test_pids_limit),
 		cmocka_unit_test(test_oom_killed),
 		cmocka_unit_test(test_symlinked_proc_refused),
+		cmocka_unit_test(test_pty),
+		cmocka_unit_test(test_userns),
 		cmocka_unit_test_setup_teardown(test_net_blocks_app_to_host,
 		    net_setup, net_teardown),
 		cmocka_unit_test_setup_teardown(test_net_inbound_to_app_works,

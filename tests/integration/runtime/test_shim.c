@@ -528,6 +528,62 @@ test_attached_tty(void **state)
 	alarm(0);
 }
 
+/*
+ * "stdio": "pty" (and "userns"): the shim's stdin carries frames, a
+ * window size and keystrokes; its stdout the terminal's output.
+ */
+static void
+test_pty_frames(void **state)
+{
+	static const char frames[] =
+	    "w\0\0\0\4\0\x32\0\x84"		/* 50 x 132 */
+	    "0\0\0\0\6typed\r";
+	struct inst in;
+	char err[512], st[1024], out[4096];
+	int ip[2], op[2];
+	ssize_t n;
+	size_t len = 0;
+
+	(void)state;
+	need_root();
+	alarm(30);
+	setup_inst(&in, "stty size; tr -s ' ' < /proc/self/uid_map; "
+	    "echo READY; read l; echo got=$l; stty size; exit 6", 30,
+	    ",\"stdio\":\"pty\",\"tty_rows\":20,\"tty_cols\":70,"
+	    "\"userns\":true");
+	assert_int_equal(pipe2(ip, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(op, O_CLOEXEC), 0);
+	if (spawn_shim_io(&in, ip[0], op[1], err, sizeof(err)) != 0)
+		fail_msg("shim: %s", err);
+	close(ip[0]);
+	close(op[1]);
+	out[0] = '\0';
+	while (strstr(out, "READY\r\n") == NULL && len < sizeof(out) - 1 &&
+	    (n = read(op[0], out + len, sizeof(out) - 1 - len)) > 0) {
+		len += (size_t)n;
+		out[len] = '\0';
+	}
+	assert_int_equal(write(ip[1], frames, sizeof(frames) - 1),
+	    (ssize_t)sizeof(frames) - 1);
+	close(ip[1]);		/* the end of input is not a hang-up */
+	while (len < sizeof(out) - 1 && (n = read(op[0], out + len,
+	    sizeof(out) - 1 - len)) > 0)
+		len += (size_t)n;	/* EOF: the shim is done */
+	out[len] = '\0';
+	close(op[0]);
+	if (strstr(out, "20 70\r\n") == NULL ||
+	    strstr(out, " 10131 10131 1\r\n") == NULL ||
+	    strstr(out, "typed\r\n") == NULL ||
+	    strstr(out, "got=typed\r\n") == NULL ||
+	    strstr(out, "50 132\r\n") == NULL)
+		fail_msg("pty output: %s", out);
+	assert_int_equal(wait_gone(shim_pid(&in), 5000), 0);
+	read_state(&in, st, sizeof(st));
+	assert_non_null(strstr(st, "\"exit_status\":6,"));
+	cleanup(&in);
+	alarm(0);
+}
+
 static void
 test_bad_request_leaves_nothing(void **state)
 {
@@ -612,6 +668,7 @@ main(void)
 		T(test_wait_and_exit_status),
 		T(test_attached_stdio),
 		T(test_attached_tty),
+		T(test_pty_frames),
 		T(test_bad_request_leaves_nothing),
 	};
 

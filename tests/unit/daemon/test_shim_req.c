@@ -74,6 +74,17 @@ test_optional_fields(void **state)
 	assert_string_equal(r.binds[1].dst, "/y");
 	assert_int_equal(r.inherit, 1);
 	assert_int_equal(r.tty, 1);
+	assert_int_equal(r.pty, 0);
+	assert_int_equal(r.userns, 0);
+	shim_req_release(&r);
+	if (parse("{" BASE ",\"stdio\":\"pty\",\"tty_rows\":50,"
+	    "\"tty_cols\":132,\"userns\":true}", &r, &err) != 0)
+		fail_msg("%s", err.msg);
+	assert_int_equal(r.pty, 1);
+	assert_int_equal(r.inherit, 0);
+	assert_int_equal(r.rows, 50);
+	assert_int_equal(r.cols, 132);
+	assert_int_equal(r.userns, 1);
 	shim_req_release(&r);
 }
 
@@ -92,8 +103,14 @@ test_rejects(void **state)
 		"{" BASE ",\"binds\":[{\"src\":\"/a\"}]}",
 		"{\"id\":\"x\"}",
 		"{" BASE ",\"id\":\"web.1-ab\"}",
-		"{" BASE ",\"stdio\":\"pty\"}",
+		"{" BASE ",\"stdio\":\"tty\"}",
 		"{" BASE ",\"tty\":true}",
+		"{" BASE ",\"stdio\":\"pty\",\"tty\":true}",
+		"{" BASE ",\"tty_rows\":24}",
+		"{" BASE ",\"stdio\":\"inherit\",\"tty_cols\":80}",
+		"{" BASE ",\"stdio\":\"pty\",\"tty_rows\":4097}",
+		"{" BASE ",\"stdio\":\"pty\",\"tty_cols\":-1}",
+		"{" BASE ",\"userns\":1}",
 	};
 	struct shim_req r;
 	struct perr err = PERR_INIT;

@@ -51,6 +51,22 @@ test_check_accepts_good(void **state)
 	assert_int_equal(container_req_check(&r, &err), 0);
 	r.init = NULL;
 	assert_int_equal(container_req_check(&r, &err), 0);
+	r.flags |= CONTAINER_PTY | CONTAINER_USERNS;
+	r.rows = CONTAINER_WINSIZE_MAX;
+	r.cols = 1;
+	assert_int_equal(container_req_check(&r, &err), 0);
+}
+
+static void
+test_idmap_line(void **state)
+{
+	char line[32];
+
+	(void)state;
+	assert_int_equal(container_idmap_line(10001, line, sizeof(line)), 14);
+	assert_string_equal(line, "10001 10001 1\n");
+	assert_int_equal(container_idmap_line(4000000000U, line, 12),
+	    -ENAMETOOLONG);
 }
 
 static char *argv_rel[] = { "sh", NULL };
@@ -99,6 +115,9 @@ test_check_rejects(void **state)
 		case 24: r.nbinds = 1; r.binds[0].src = "/data";
 			r.binds[0].dst = "/"; break;
 		case 25: r.cwd = "/app/./x"; break;
+		case 26: r.flags |= CONTAINER_PTY; r.stdio[0] = 0; break;
+		case 27: r.rows = CONTAINER_WINSIZE_MAX + 1; break;
+		case 28: r.cols = CONTAINER_WINSIZE_MAX + 1; break;
 		default:
 			return;
 		}
@@ -309,6 +328,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_check_accepts_good),
 		cmocka_unit_test(test_check_rejects),
+		cmocka_unit_test(test_idmap_line),
 		cmocka_unit_test(test_plan),
 		cmocka_unit_test(test_plan_without_stack_or_sys),
 		cmocka_unit_test(test_etc_write),
