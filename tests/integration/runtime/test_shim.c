@@ -479,7 +479,14 @@ test_attached_stdio(void **state)
 	rt_drain(op[0], out, sizeof(out));
 	close(op[0]);
 	assert_string_equal(out, "got:hello there\n");
-	assert_int_equal(shim_cmd(&in, "wait\n", st, sizeof(st)), 0);
+	/*
+	 * The output ended with the command, and the shim may be done
+	 * already (as paasd sees it then): its last word is state.json.
+	 */
+	if (shim_cmd(&in, "wait\n", st, sizeof(st)) != 0) {
+		assert_int_equal(wait_gone(shim_pid(&in), 5000), 0);
+		read_state(&in, st, sizeof(st));
+	}
 	if (strstr(st, "\"exit_status\":7,") == NULL)
 		fail_msg("state: %s", st);
 	assert_int_equal(wait_gone(shim_pid(&in), 5000), 0);
