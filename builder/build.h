@@ -59,6 +59,7 @@ struct build {
 	int			 level;
 	int64_t			 epoch;		/* -1: the commit's time */
 	int			 keep_work;
+	int			 userns;	/* steps in their own user ns */
 	uint64_t		 memory_bytes;	/* build cgroup; 0: default */
 	uint64_t		 pids;		/* build cgroup; 0: default */
 	const char		*init;		/* paas-init, or NULL */

@@ -28,7 +28,8 @@ enum opt {
 	OPT_REPO = 256, OPT_COMMIT, OPT_APP, OPT_IMAGES, OPT_CACHE, OPT_WORK,
 	OPT_ENV_DIR, OPT_BUILDPACK, OPT_BUILDPACKS_DIR, OPT_UID, OPT_GID,
 	OPT_TIMEOUT, OPT_RELEASE_VERSION, OPT_REF, OPT_STACK,
-	OPT_COMPRESSION, OPT_LEVEL, OPT_EPOCH, OPT_KEEP_WORK, OPT_HELP,
+	OPT_COMPRESSION, OPT_LEVEL, OPT_EPOCH, OPT_KEEP_WORK, OPT_USERNS,
+	OPT_HELP,
 	OPT_OBJECTS, OPT_BUILD_MEMORY, OPT_BUILD_PIDS, OPT_INIT,
 };
 
@@ -53,6 +54,7 @@ static const struct option options[] = {
 	{ "compression-level",	required_argument, NULL, OPT_LEVEL },
 	{ "source-date-epoch",	required_argument, NULL, OPT_EPOCH },
 	{ "keep-work",		no_argument,	   NULL, OPT_KEEP_WORK },
+	{ "userns",		no_argument,	   NULL, OPT_USERNS },
 	{ "build-memory",	required_argument, NULL, OPT_BUILD_MEMORY },
 	{ "build-pids",		required_argument, NULL, OPT_BUILD_PIDS },
 	{ "init",		required_argument, NULL, OPT_INIT },
@@ -69,7 +71,7 @@ static const char usage_text[] =
 	"         [--ref NAME] [--stack NAME] [--compression zstd|gzip|none]\n"
 	"         [--compression-level N] [--source-date-epoch SEC]\n"
 	"         [--keep-work] [--build-memory MB] [--build-pids N]\n"
-	"         [--init PATH]\n";
+	"         [--init PATH] [--userns]\n";
 
 static int
 usage(const char *why)
@@ -104,6 +106,7 @@ parse_opt(struct build *b, int c, const char *arg)
 	case OPT_REF: b->ref = arg; return oci_ref_valid(arg) ? 0 : -1;
 	case OPT_STACK: b->stack = arg; return 0;
 	case OPT_KEEP_WORK: b->keep_work = 1; return 0;
+	case OPT_USERNS: b->userns = 1; return 0;
 	case OPT_INIT: b->init = arg; return arg[0] == '/' ? 0 : -1;
 	case OPT_BUILDPACK:
 		if (b->nspecs >= BUILD_MAX_PACKS)
@@ -495,6 +498,7 @@ open_sandbox(struct build *b, struct perr *err)
 	c.init = b->init ? b->init : default_init();
 	c.memory_bytes = b->memory_bytes;
 	c.pids = b->pids;
+	c.userns = b->userns;
 	b->sandbox = calloc(1, sizeof(*b->sandbox));
 	if (b->sandbox == NULL)
 		return perr_set(err, -ENOMEM, "out of memory");

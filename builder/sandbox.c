@@ -70,6 +70,7 @@ sandbox_open(struct sandbox *sb, const struct sandbox_conf *c,
 	memset(sb, 0, sizeof(*sb));
 	sb->cgroot = -1;
 	sb->uid = c->uid;
+	sb->userns = c->userns;
 	sb->gid = c->gid;
 	if (c->uid == 0 || c->gid == 0)
 		return perr_set(err, -EINVAL, "the build runs as the app's "
@@ -341,7 +342,7 @@ req_fill(struct sandbox *sb, struct container_req *cr, char *const argv[],
 	cr->stdio[2] = out;
 	cr->cgroup = cg;
 	cr->pdeathsig = SIGKILL;
-	cr->flags = CONTAINER_HOST_STACK;
+	cr->flags = CONTAINER_HOST_STACK | (sb->userns ? CONTAINER_USERNS : 0);
 }
 
 /* the container from start to reaped; the cgroup is the caller's */

@@ -54,6 +54,7 @@ struct sandbox_conf {
 	uint64_t	 memory_bytes;	/* 0: the performance size's */
 	uint64_t	 pids;		/* 0: the performance size's */
 	const char	*cgroup_root;	/* NULL: SANDBOX_CGROUP_ROOT */
+	int		 userns;	/* CONTAINER_USERNS for every step */
 };
 
 struct sandbox {
@@ -66,6 +67,7 @@ struct sandbox {
 	struct cgroup_limits	 lim;
 	int			 cgroot;
 	unsigned		 steps;
+	int			 userns;
 };
 
 struct sandbox_opts {

@@ -597,6 +597,8 @@ spawn_build(struct job *j, const struct app *a, const char *objects,
 	argv[i++] = uid;
 	argv[i++] = "--ref";
 	argv[i++] = ref;
+	if (pd->userns)
+		argv[i++] = "--userns";
 	for (k = 0; k < json_array_size(packs) && k < 16; k++) {
 		argv[i++] = "--buildpack";
 		argv[i++] = (char *)json_string_value(json_array_get(packs, k));

@@ -646,7 +646,20 @@ test_userns_dynos(void **state)
 	    "[ $n -lt 100 ]; sleep 0.2; done\n"
 	    "test \"$(tr -s ' \\t' ' ' < /proc/$pid/uid_map | sed 's/^ //')\" "
 	    "= \"$u $u 1\"\n"
-	    "test \"$(stat -c %%u /proc/$pid)\" = \"$u\"\n"), 0);
+	    "test \"$(stat -c %%u /proc/$pid)\" = \"$u\"\n"
+	    /* the build steps too run in the app's user namespace */
+	    "mkdir -p ../nspack/bin\n"
+	    "printf '#!/bin/sh\\necho NS\\n' > ../nspack/bin/detect\n"
+	    "printf '#!/bin/sh\\necho \"map: $(tr -s \" \" < "
+	    "/proc/self/uid_map)\"\\n' > ../nspack/bin/compile\n"
+	    "printf '#!/bin/sh\\necho \"--- {}\"\\n' > ../nspack/bin/release\n"
+	    "chmod -R a+rX ../nspack && chmod +x ../nspack/bin/*\n"
+	    "paas config:set BUILDPACK_URL=$(cd ../nspack && pwd) -a nsapp "
+	    ">/dev/null 2>&1\n"
+	    "echo 2 > two.txt && commit two\n"
+	    "git push http://paas:$PAAS_TOKEN@127.0.0.1:%d/nsapp.git main "
+	    "> ../b2 2>&1 || { cat ../b2 >&2; false; }\n"
+	    "grep -q \"map: *$u $u 1\" ../b2\n", f->d.api_port), 0);
 }
 
 int
