@@ -140,39 +140,39 @@ test_formation_env_and_crash_backoff(void **state)
 	    "commit one && push shop\n"
 	    "paas config:set GREETING=hello -a shop >/dev/null 2>&1\n"
 	    "paas ps:scale web=2 worker=1 -a shop >/dev/null 2>&1\n"
-	    "wait_for 20 sh -c \"paas ps -a shop | grep -c ': up' | "
+	    "wait_for 30 sh -c \"paas ps -a shop | grep -c ': up' | "
 	    "grep -qx 3\"\n"
 	    /* the process environment and identity */
-	    "wait_for 10 logs_have shop 'app\\[worker.1\\]: id=1000[0-9]* "
+	    "wait_for 30 logs_have shop 'app\\[worker.1\\]: id=1000[0-9]* "
 	    "home=/app pwd=/app dyno=worker.1 greeting=hello'\n"
-	    "wait_for 10 logs_have shop 'app\\[worker.1\\]: tick'\n"
+	    "wait_for 30 logs_have shop 'app\\[worker.1\\]: tick'\n"
 	    /* both web dynos serve, each on its own port */
 	    "for a in $(paas ps -a shop --json | sed -n "
 	    "'s/.*\"address\": \"\\(127[0-9.:]*\\)\".*/\\1/p'); do\n"
 	    "  curl -sf http://$a/hello.txt | grep -q hi; done\n"
 	    "two_web() { test \"$(paas ps -a shop --json | grep -c "
 	    "'\"address\": \"127')\" = 2; }\n"
-	    "wait_for 10 two_web\n"
+	    "wait_for 30 two_web\n"
 	    /* a crashing type: restarted at once, then with backoff */
 	    "paas ps:scale crasher=1 -a shop >/dev/null 2>&1\n"
-	    "wait_for 10 logs_have shop 'paas\\[crasher.1\\]: Process exited "
+	    "wait_for 30 logs_have shop 'paas\\[crasher.1\\]: Process exited "
 	    "with status 3'\n"
-	    "wait_for 15 sh -c \"paas logs -n 1500 -a shop | grep -c "
+	    "wait_for 30 sh -c \"paas logs -n 1500 -a shop | grep -c "
 	    "'crasher.1\\]: Starting process' | grep -q '[3-9]'\" || "
 	    "{ paas logs -n 60 -a shop >&2; paas ps -a shop >&2; false; }\n"
-	    "wait_for 10 sh -c \"paas ps -a shop | grep -q 'crasher.1: crashed'\"\n"
+	    "wait_for 30 sh -c \"paas ps -a shop | grep -q 'crasher.1: crashed'\"\n"
 	    /* one app's crash loop leaves the others serving */
-	    "wait_for 10 sh -c \"paas ps -a shop | grep -v crasher | "
+	    "wait_for 30 sh -c \"paas ps -a shop | grep -v crasher | "
 	    "grep -c ': up' | grep -qx 3\"\n"
 	    /* scale down */
 	    "paas ps:scale web=1 crasher=0 -a shop >/dev/null 2>&1\n"
 	    /* an app cannot reach paasd's API (nor other apps) */
 	    "paas config:set API=%d -a shop >/dev/null 2>&1\n"
 	    "paas ps:scale spy=1 -a shop >/dev/null 2>&1\n"
-	    "wait_for 20 logs_have shop 'app\\[spy.1\\]: api=blocked'\n"
+	    "wait_for 30 logs_have shop 'app\\[spy.1\\]: api=blocked'\n"
 	    "! paas logs -n 1500 -a shop | grep -q 'api=reached'\n"
 	    "paas ps:scale spy=0 -a shop >/dev/null 2>&1\n"
-	    "wait_for 20 sh -c \"paas ps -a shop --json | grep -c "
+	    "wait_for 30 sh -c \"paas ps -a shop --json | grep -c "
 	    "'\\\"name\\\"' | grep -qx 2\"\n", f->d.api_port), 0);
 }
 
@@ -187,22 +187,22 @@ test_restart_and_config_roll(void **state)
 	    "printf '%%s\\n%%s\\n' '" WEB "' '" WORKER "' > Procfile\n"
 	    "echo hi > hello.txt && commit one && push roll\n"
 	    "paas ps:scale worker=1 -a roll >/dev/null 2>&1\n"
-	    "wait_for 20 sh -c \"paas ps -a roll | grep -c ': up' | "
+	    "wait_for 30 sh -c \"paas ps -a roll | grep -c ': up' | "
 	    "grep -qx 2\"\n"
 	    "old=$(paas ps -a roll --json | grep '\"id\"')\n"
 	    "paas ps:restart web -a roll 2>/dev/null\n"
-	    "wait_for 20 sh -c \"paas ps -a roll --json | grep '\\\"id\\\": "
+	    "wait_for 30 sh -c \"paas ps -a roll --json | grep '\\\"id\\\": "
 	    "\\\"web' | grep -qv \\\"$(echo \"$old\" | grep web | tr -d ' ,')\\\"\"\n"
 	    /* a config change rolls every dyno onto the new release */
 	    "paas config:set GREETING=again -a roll >/dev/null 2>&1\n"
-	    "wait_for 20 logs_have roll 'greeting=again'\n"
-	    "wait_for 20 sh -c \"paas ps -a roll --json | grep -c "
+	    "wait_for 30 logs_have roll 'greeting=again'\n"
+	    "wait_for 30 sh -c \"paas ps -a roll --json | grep -c "
 	    "'\\\"release\\\": 3' | grep -qx 2\"\n"
 	    /* ps:stop: that dyno goes, the formation brings one back */
 	    "paas ps:stop worker.1 -a roll 2>/dev/null\n"
-	    "wait_for 20 logs_have roll 'worker.1\\]: State changed from up "
+	    "wait_for 30 logs_have roll 'worker.1\\]: State changed from up "
 	    "to down'\n"
-	    "wait_for 20 sh -c \"paas ps -a roll | grep -q 'worker.1: up'\"\n"
+	    "wait_for 30 sh -c \"paas ps -a roll | grep -q 'worker.1: up'\"\n"
 	    "! paas ps:stop nope.1 -a roll 2>/dev/null\n"
 	    "! paas ps:restart 'Bad!' -a roll 2>/dev/null\n"), 0);
 }
@@ -220,7 +220,7 @@ test_instances_survive_paasd_kill9(void **state)
 	    "printf '%%s\\n%%s\\n' '" WEB "' '" WORKER "' > Procfile\n"
 	    "echo hi > hello.txt && commit one && push sturdy\n"
 	    "paas ps:scale worker=1 -a sturdy >/dev/null 2>&1\n"
-	    "wait_for 20 sh -c \"paas ps -a sturdy | grep -c ': up' | "
+	    "wait_for 30 sh -c \"paas ps -a sturdy | grep -c ': up' | "
 	    "grep -qx 2\"\n"
 	    "paas ps -a sturdy --json | sed -n "
 	    "'s/.*\"address\": \"\\(127[0-9.:]*\\)\".*/\\1/p' > ../addr\n"), 0);
@@ -266,9 +266,9 @@ test_zero_downtime_through_the_router(void **state)
 	    "printf '%%s\\n' '" WEB "' > Procfile\n"
 	    "echo v1 > hello.txt && commit one && push live\n"
 	    "paas ps:scale web=2 -a live >/dev/null 2>&1\n"
-	    "wait_for 20 sh -c \"paas ps -a live | grep -c ': up' | "
+	    "wait_for 30 sh -c \"paas ps -a live | grep -c ': up' | "
 	    "grep -qx 2\"\n"
-	    "wait_for 10 curl -sf -H 'Host: live.localhost' "
+	    "wait_for 30 curl -sf -H 'Host: live.localhost' "
 	    "http://127.0.0.1:%d/hello.txt\n"
 	    /* a bounded request loop in the background, counting failures */
 	    "(i=0; bad=0; while [ $i -lt 400 ] && [ ! -e ../stop ]; do\n"
@@ -280,7 +280,7 @@ test_zero_downtime_through_the_router(void **state)
 	    "for v in v2 v3 v4; do echo $v > hello.txt && commit $v && "
 	    "push live; done\n"
 	    "paas rollback v3 -a live >/dev/null 2>&1\n"
-	    "wait_for 20 sh -c \"paas ps -a live --json | grep -c "
+	    "wait_for 30 sh -c \"paas ps -a live --json | grep -c "
 	    "'\\\"release\\\": 6' | grep -qx 2\"\n"
 	    "sleep 1; touch ../stop; wait\n"
 	    "read n bad < ../loop; echo \"requests=$n failed=$bad\"\n"
@@ -324,16 +324,16 @@ test_boot_timeout_and_grace(void **state)
 	    "grep -q 'boot timeout (R10)' ../b1\n"
 	    "logs_have slowboot 'Error R10 (Boot timeout) -> Web process "
 	    "failed to bind to \\$PORT within 2 seconds'\n"
-	    "wait_for 10 sh -c \"paas ps -a slowboot | grep -q 'web.1: up .* "
+	    "wait_for 30 sh -c \"paas ps -a slowboot | grep -q 'web.1: up .* "
 	    "(v2)'\"\n"
 	    /* a process that ignores SIGTERM is killed after the grace */
 	    "paas ps:scale stubborn=1 -a slowboot >/dev/null 2>&1\n"
-	    "wait_for 20 sh -c \"paas ps -a slowboot | grep -q 'stubborn.1: "
+	    "wait_for 30 sh -c \"paas ps -a slowboot | grep -q 'stubborn.1: "
 	    "up'\"\n"
 	    "paas ps:scale stubborn=0 -a slowboot >/dev/null 2>&1\n"
-	    "wait_for 10 logs_have slowboot 'stubborn.1\\]: Error R12 (Exit "
+	    "wait_for 30 logs_have slowboot 'stubborn.1\\]: Error R12 (Exit "
 	    "timeout)'\n"
-	    "wait_for 10 logs_have slowboot 'stubborn.1\\]: Process exited "
+	    "wait_for 30 logs_have slowboot 'stubborn.1\\]: Process exited "
 	    "with status 137'\n", f->d.api_port), 0);
 }
 
@@ -361,19 +361,19 @@ test_one_off_runs(void **state)
 	    "name=$(paas run:detached -a oneoff -- 'echo detached $DYNO' | "
 	    "sed -n 's/.*up, \\(run\\.[0-9]*\\)$/\\1/p')\n"
 	    "test -n \"$name\"\n"
-	    "wait_for 10 logs_have oneoff \"app\\[$name\\]: detached $name\"\n"
+	    "wait_for 30 logs_have oneoff \"app\\[$name\\]: detached $name\"\n"
 	    /* a client that goes away takes its run with it */
 	    "(paas run -a oneoff -- sleep 300 >/dev/null 2>&1 &\n"
 	    " echo $! > ../runpid; wait) &\n"
-	    "wait_for 10 sh -c \"paas ps -a oneoff | grep -q 'run\\.'\"\n"
+	    "wait_for 30 sh -c \"paas ps -a oneoff | grep -q 'run\\.'\"\n"
 	    "kill $(cat ../runpid)\n"
-	    "wait_for 10 sh -c \"! paas ps -a oneoff | grep -q 'run\\.'\"\n"
+	    "wait_for 30 sh -c \"! paas ps -a oneoff | grep -q 'run\\.'\"\n"
 	    "wait\n"
 	    /* ...even one that leaves before its container is up */
 	    "paas run -a oneoff -- sleep 300 >/dev/null 2>&1 & p=$!\n"
 	    "sleep 0.05; kill $p; wait $p || true\n"
 	    "sleep 0.5\n"
-	    "wait_for 10 sh -c \"! paas ps -a oneoff | grep -q 'run\\.'\"\n"),
+	    "wait_for 30 sh -c \"! paas ps -a oneoff | grep -q 'run\\.'\"\n"),
 	    0);
 }
 
@@ -400,7 +400,7 @@ test_router_h10_and_h14(void **state)
 	    "paas ps:scale web=0 -a flaky >/dev/null 2>&1\n"
 	    "h14() { test \"$(get)\" = 503 && paas logs -n 200 --source router "
 	    "-a flaky | grep -q 'at=error code=H14'; }\n"
-	    "wait_for 20 h14\n", f->d.http_port), 0);
+	    "wait_for 30 h14\n", f->d.http_port), 0);
 }
 
 /* ------------------------------------------------------ paas run on a pty */
@@ -582,7 +582,7 @@ test_run_on_a_terminal(void **state)
 	term_finish(f, &t);
 	HAS_T(&t, "not a tty");
 	buf_release(&t.out);
-	assert_int_equal(sh(f, "wait_for 10 sh -c \"! paas ps -a ttyapp | "
+	assert_int_equal(sh(f, "wait_for 30 sh -c \"! paas ps -a ttyapp | "
 	    "grep -q 'run\\.'\"\n"), 0);
 }
 
