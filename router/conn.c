@@ -35,6 +35,8 @@ struct conn {
 	enum conn_state		 state;
 	uv_tcp_t		 client;
 	uv_timer_t		 timer;
+	uint64_t		 deadline;	/* loop ms the state times out */
+	uint64_t		 armed;		/* loop ms timer fires, 0: none */
 	uv_shutdown_t		 sreq;
 	int			 nopen;		/* handles not yet closed */
 	unsigned		 flags;
@@ -131,20 +133,36 @@ state_timeout(const struct conn *c, enum conn_state s)
 
 static void on_timer(uv_timer_t *);
 
+/*
+ * The deadline moves on every state change and every byte relayed, but
+ * the timer is re-armed only when the deadline comes earlier than the
+ * timer: a later deadline is found when the timer fires (on_timer arms
+ * it again for the rest). No timer heap work per request or per read.
+ */
+static void
+conn_deadline(struct conn *c, uint64_t ms)
+{
+	c->deadline = uv_now(c->w->loop) + ms;
+	if (c->armed != 0 && c->armed <= c->deadline)
+		return;
+	c->armed = c->deadline;
+	uv_timer_start(&c->timer, on_timer, ms, 0);
+}
+
 static void
 conn_enter(struct conn *c, enum conn_state next)
 {
 	assert(conn_may_enter(c->state, next));
 	c->state = next;
 	if (next != CONN_DEAD)
-		uv_timer_start(&c->timer, on_timer, state_timeout(c, next), 0);
+		conn_deadline(c, state_timeout(c, next));
 }
 
 /* every byte relayed restarts the rolling window of the state */
 static void
 conn_touch(struct conn *c)
 {
-	uv_timer_start(&c->timer, on_timer, state_timeout(c, c->state), 0);
+	conn_deadline(c, state_timeout(c, c->state));
 }
 
 /* ---- closing */
@@ -824,7 +842,7 @@ conn_dial(struct conn *c, int exclude)
 		q->len++;
 		c->flags |= RQ_QUEUED;
 		conn_enter(c, CONN_DIAL);
-		uv_timer_start(&c->timer, on_timer, c->w->to->first_byte_ms, 0);
+		conn_deadline(c, c->w->to->first_byte_ms);
 		return;
 	}
 	be->outstanding++;
@@ -1136,8 +1154,15 @@ on_client_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
 static void
 on_timer(uv_timer_t *t)
 {
-	struct conn *c = t->data;
+	struct conn	*c = t->data;
+	uint64_t	 now = uv_now(c->w->loop);
 
+	c->armed = 0;
+	if (now < c->deadline) {
+		c->armed = c->deadline;
+		uv_timer_start(&c->timer, on_timer, c->deadline - now, 0);
+		return;
+	}
 	switch (c->state) {
 	case CONN_DIAL:
 		if (c->flags & RQ_QUEUED) {
