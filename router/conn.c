@@ -332,8 +332,8 @@ conn_log(struct conn *c, const char *code, const char *desc)
 	e.service_ms = now_ms(c) - c->t_start;
 	e.status = c->status;
 	e.bytes = c->bytes;
-	clock_gettime(CLOCK_REALTIME, &e.when);
-	if (e.app != NULL) {
+	if (e.app != NULL && w->log.fd >= 0) {
+		clock_gettime(CLOCK_REALTIME, &e.when);
 		accesslog_send(&w->log, &e);
 		METRICS_SET(w->metrics.log_dropped, w->log.dropped);
 	}

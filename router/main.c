@@ -684,17 +684,26 @@ main(int argc, char **argv)
 		R.nworkers = n < 1 ? 1 : n > ROUTER_WORKERS_MAX ?
 		    ROUTER_WORKERS_MAX : (int)n;
 	}
-	uv_loop_init(&loop);
-	R.loop = &loop;
 	R.wt = calloc((size_t)R.nworkers, sizeof(*R.wt));
 	if (R.wt == NULL)
 		abort();
 	for (i = 0; i < R.nworkers; i++)
 		worker_setup(&R.wt[i], i);
+	/*
+	 * One worker runs on the main thread, signals and admin on its
+	 * loop: a process that never made a thread skips libc's
+	 * cancellation and locking work on every read and write.
+	 */
+	if (R.nworkers == 1) {
+		R.loop = &R.wt[0].loop;
+	} else {
+		uv_loop_init(&loop);
+		R.loop = &loop;
+	}
 	if (R.admin) {
 		if (route_parse_addr(R.admin, &asa) != 0)
 			fatalx("bad --admin '%s'", R.admin);
-		uv_tcp_init(&loop, &R.admin_srv);
+		uv_tcp_init(R.loop, &R.admin_srv);
 		if (R.admin_fd < 0 && (R.admin_fd = listen_fd(&asa)) < 0)
 			fatalx("admin listen %s failed", R.admin);
 		fcntl(R.admin_fd, F_SETFD, FD_CLOEXEC);
@@ -704,13 +713,13 @@ main(int argc, char **argv)
 	}
 	if (R.user)
 		drop_privileges(R.user);
-	uv_signal_init(&loop, &R.sigterm);
-	uv_signal_init(&loop, &R.sigint);
+	uv_signal_init(R.loop, &R.sigterm);
+	uv_signal_init(R.loop, &R.sigint);
 	uv_signal_start(&R.sigterm, on_signal, SIGTERM);
 	uv_signal_start(&R.sigint, on_signal, SIGINT);
-	uv_signal_init(&loop, &R.sigusr2);
+	uv_signal_init(R.loop, &R.sigusr2);
 	uv_signal_start(&R.sigusr2, on_upgrade, SIGUSR2);
-	for (i = 0; i < R.nworkers; i++)
+	for (i = 0; i < R.nworkers && R.nworkers > 1; i++)
 		if (uv_thread_create(&R.wt[i].tid, worker_main, &R.wt[i]) != 0)
 			fatalx("thread create failed");
 	log_info("listening workers=%d addr=%s", R.nworkers, R.listen[0].addr);
@@ -722,12 +731,16 @@ main(int argc, char **argv)
 			kill(old, SIGTERM);
 		unsetenv(ENV_PARENT);
 	}
-	uv_run(&loop, UV_RUN_DEFAULT);
-	for (i = 0; i < R.nworkers; i++)
-		uv_thread_join(&R.wt[i].tid);
-	uv_walk(&loop, walk_close, NULL);
-	uv_run(&loop, UV_RUN_DEFAULT);
-	uv_loop_close(&loop);
+	if (R.nworkers == 1) {
+		worker_main(&R.wt[0]);
+	} else {
+		uv_run(&loop, UV_RUN_DEFAULT);
+		for (i = 0; i < R.nworkers; i++)
+			uv_thread_join(&R.wt[i].tid);
+		uv_walk(&loop, walk_close, NULL);
+		uv_run(&loop, UV_RUN_DEFAULT);
+		uv_loop_close(&loop);
+	}
 	free(R.wt);
 	log_info("stopped");
 	return 0;
