@@ -955,16 +955,16 @@ resp_outflags(const struct conn *c)
 	return o;
 }
 
-/* A complete response head sits in c->rin[0..headlen). */
+/* A complete response head sits in hp[0..headlen). */
 static int
-conn_resp_head(struct conn *c, size_t headlen)
+conn_resp_head(struct conn *c, const char *hp, size_t headlen)
 {
 	size_t	 used;
 	int	 rc;
 
 	hpar_next(&c->res, &c->rhead);
 	c->res.no_body = strcmp(c->method, "HEAD") == 0;
-	rc = hpar_feed(&c->res, c->rin.p, headlen, &used);
+	rc = hpar_feed(&c->res, hp, headlen, &used);
 	if (rc < 0 || (rc == 0 && used != headlen) ||
 	    head_check_response(&c->rhead) != 0) {
 		conn_upstream_error(c, "H17", "Poorly formatted HTTP response");
@@ -988,9 +988,6 @@ conn_resp_head(struct conn *c, size_t headlen)
 	}
 	if (c->rhead.status < 200) {
 		/* 100 Continue (we sent our own), 103: not passed on */
-		memmove(c->rin.p, c->rin.p + headlen, c->rin.len - headlen);
-		buf_truncate(&c->rin, c->rin.len - headlen);
-		head_scan_init(&c->rscan, 1);
 		return 0;
 	}
 	c->oflags = resp_outflags(c);
@@ -1037,7 +1034,8 @@ conn_up_eof(struct conn *c)
 void
 conn_up_data(struct conn *c, ssize_t n, const char *p)
 {
-	size_t	 headlen = 0, rest;
+	const char	*hp;
+	size_t		 headlen = 0, rest, hl;
 	int	 rc;
 
 	if (c->state == CONN_DEAD || c->state == CONN_DRAIN)
@@ -1058,26 +1056,50 @@ conn_up_data(struct conn *c, ssize_t n, const char *p)
 		conn_flush(c);
 		return;
 	}
-	buf_add(&c->rin, p, (size_t)n);
+	/*
+	 * A head that came whole in this read is parsed where it lies (the
+	 * read buffer outlives this call, and nothing keeps the head's
+	 * slices past it); only a partial head is copied into c->rin.
+	 */
+	if (c->rin.len == 0) {
+		hp = p;
+		hl = (size_t)n;
+	} else {
+		buf_add(&c->rin, p, (size_t)n);
+		hp = c->rin.p;
+		hl = c->rin.len;
+	}
 	for (;;) {
-		rc = head_scan(&c->rscan, c->rin.p, c->rin.len, &headlen);
-		if (rc == HEAD_MORE)
+		rc = head_scan(&c->rscan, hp, hl, &headlen);
+		if (rc == HEAD_MORE) {
+			if (hp != c->rin.p)
+				buf_add(&c->rin, hp, hl);
 			break;
+		}
 		if (rc != HEAD_DONE) {
 			conn_upstream_error(c, "H17",
 			    "Poorly formatted HTTP response");
 			break;
 		}
-		rc = conn_resp_head(c, headlen);
+		rc = conn_resp_head(c, hp, headlen);
 		if (rc < 0)
 			break;
-		if (rc == 0)
+		rest = hl - headlen;
+		if (rc == 0) {
+			head_scan_init(&c->rscan, 1);
+			if (hp == c->rin.p) {
+				memmove(c->rin.p, c->rin.p + headlen, rest);
+				buf_truncate(&c->rin, rest);
+			} else {
+				hp += headlen;
+			}
+			hl = rest;
 			continue;
-		rest = c->rin.len - headlen;
+		}
 		if (c->state == CONN_TUNNEL)
-			buf_add(&c->cout, c->rin.p + headlen, rest);
+			buf_add(&c->cout, hp + headlen, rest);
 		else if (rest > 0 || c->res.state == HPAR_DONE)
-			conn_resp_body(c, c->rin.p + headlen, rest);
+			conn_resp_body(c, hp + headlen, rest);
 		break;
 	}
 	conn_flush(c);

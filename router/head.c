@@ -11,34 +11,33 @@ enum hf_kind {
 	HF_EXPECT, HF_XRID, HF_XFF, HF_UNTRUSTED, HF_VIA,
 };
 
-#define HF(name, kind)	{ name, kind, sizeof(name) - 1 }
+/*
+ * The names the router acts on, by length: a name is compared with at
+ * most two candidates of its own length.
+ */
+#define HF_LEN_MAX	19
 
 static const struct {
-	const char	*name;
+	const char	*name;		/* lowercase */
 	enum hf_kind	 kind;
-	size_t		 len;
-} hf_names[] = {
-	HF("host", HF_HOST),
-	HF("content-length", HF_CL),
-	HF("transfer-encoding", HF_TE),
-	HF("connection", HF_CONNECTION),
-	HF("keep-alive", HF_HOP),
-	HF("proxy-connection", HF_HOP),
-	HF("te", HF_HOP),
-	HF("trailer", HF_HOP),
-	HF("trailers", HF_HOP),
-	HF("proxy-authenticate", HF_HOP),
-	HF("proxy-authorization", HF_HOP),
-	HF("upgrade", HF_UPGRADE),
-	HF("expect", HF_EXPECT),
-	HF("x-request-id", HF_XRID),
-	HF("x-forwarded-for", HF_XFF),
-	HF("forwarded", HF_UNTRUSTED),
-	HF("x-request-start", HF_UNTRUSTED),
-	HF("via", HF_VIA),
+} hf_by_len[HF_LEN_MAX + 1][2] = {
+	[2] = { { "te", HF_HOP } },
+	[3] = { { "via", HF_VIA } },
+	[4] = { { "host", HF_HOST } },
+	[6] = { { "expect", HF_EXPECT } },
+	[7] = { { "trailer", HF_HOP }, { "upgrade", HF_UPGRADE } },
+	[8] = { { "trailers", HF_HOP } },
+	[9] = { { "forwarded", HF_UNTRUSTED } },
+	[10] = { { "connection", HF_CONNECTION }, { "keep-alive", HF_HOP } },
+	[12] = { { "x-request-id", HF_XRID } },
+	[14] = { { "content-length", HF_CL } },
+	[15] = { { "x-forwarded-for", HF_XFF },
+		 { "x-request-start", HF_UNTRUSTED } },
+	[16] = { { "proxy-connection", HF_HOP } },
+	[17] = { { "transfer-encoding", HF_TE } },
+	[18] = { { "proxy-authenticate", HF_HOP } },
+	[19] = { { "proxy-authorization", HF_HOP } },
 };
-
-#define HF_NNAMES	(sizeof(hf_names) / sizeof(hf_names[0]))
 
 /* ASCII case-insensitive: lit is lowercase, both n bytes long */
 static int
@@ -55,18 +54,13 @@ name_is(const char *p, const char *lit, size_t n)
 static unsigned
 hf_kind_of(struct slice n)
 {
-	size_t	 i;
-	int	 c;
+	size_t i;
 
-	if (n.len == 0)
-		return HF_OTHER;
-	/* length and first letter first: most names match none, cheaply */
-	c = n.p[0] >= 'A' && n.p[0] <= 'Z' ? n.p[0] + 32 : n.p[0];
-	for (i = 0; i < HF_NNAMES; i++)
-		if (n.len == hf_names[i].len && c == hf_names[i].name[0] &&
-		    name_is(n.p, hf_names[i].name, n.len))
-			return hf_names[i].kind;
-	if (n.len > 12 && c == 'x' && name_is(n.p, "x-forwarded-", 12))
+	if (n.len <= HF_LEN_MAX)
+		for (i = 0; i < 2 && hf_by_len[n.len][i].name != NULL; i++)
+			if (name_is(n.p, hf_by_len[n.len][i].name, n.len))
+				return hf_by_len[n.len][i].kind;
+	if (n.len > 12 && name_is(n.p, "x-forwarded-", 12))
 		return HF_UNTRUSTED;
 	return HF_OTHER;
 }
