@@ -26,7 +26,8 @@
 struct appq {
 	char		 name[32];
 	struct conn	*head, *tail;
-	unsigned	 len;
+	unsigned	 len;		/* this worker's */
+	struct slot	*slot;		/* every worker's: the bound */
 	struct appq	*next;
 };
 
@@ -356,17 +357,30 @@ conn_backend(const struct conn *c)
 }
 
 static struct appq *
-appq_get(struct worker *w, const char *name)
+appq_find(struct worker *w, const char *name)
 {
 	struct appq *q;
 
 	for (q = w->queues; q != NULL; q = q->next)
-		if (strcmp(q->name, name) == 0)
+		if (strncmp(q->name, name, sizeof(q->name)) == 0)
 			return q;
+	return NULL;
+}
+
+static struct appq *
+appq_get(struct worker *w, const char *name)
+{
+	char		 key[SLOT_KEY_MAX];
+	struct appq	*q;
+
+	if ((q = appq_find(w, name)) != NULL)
+		return q;
 	q = calloc(1, sizeof(*q));
 	if (q == NULL)
 		abort();
 	snprintf(q->name, sizeof(q->name), "%s", name);
+	snprintf(key, sizeof(key), "app:%s", q->name);
+	q->slot = slot_get(w->up.slots, key);
 	q->next = w->queues;
 	w->queues = q;
 	return q;
@@ -388,29 +402,75 @@ queue_unlink(struct conn *c)
 	else
 		q->tail = c->qprev;
 	q->len--;
+	slot_dequeue(c->w->up.slots, q->slot);
 	c->q = NULL;
 	c->qnext = c->qprev = NULL;
 	c->flags &= ~RQ_QUEUED;
 }
 
-static void conn_dial(struct conn *, int exclude);
+static int conn_pick(struct conn *, int exclude);
+static void conn_go(struct conn *);
 static void conn_flush(struct conn *);
+static void conn_respond(struct conn *, int, const char *, const char *,
+    const char *, int);
 
-/* A slot of app freed up: the oldest waiting request takes it. */
+/* Slots may have freed up: the oldest waiting requests take them. */
 static void
-queue_wake(struct worker *w, const char *app)
+queue_wake(struct appq *q)
 {
-	struct appq	*q;
 	struct conn	*c;
+	int		 r;
+
+	while ((c = q->head) != NULL) {
+		r = conn_pick(c, -1);
+		if (r == 0)
+			break;
+		queue_unlink(c);
+		if (r < 0)
+			conn_respond(c, 503, NULL, "H14",
+			    "No web processes running", 1);
+		else
+			conn_go(c);
+		conn_flush(c);
+	}
+}
+
+/*
+ * A slot of app was given back. Requests wait anywhere (a worker's own
+ * queue or another's): the own queue first, then, if anyone is still
+ * waiting and none of them here, every other worker looks at its
+ * queues (wake_peers). One atomic load when nobody waits.
+ */
+static void
+slot_freed(struct worker *w, const char *app)
+{
+	struct appq *q;
+
+	if (slots_queued(w->up.slots) == 0)
+		return;
+	if ((q = appq_find(w, app)) != NULL)
+		queue_wake(q);
+	if ((q == NULL || q->head == NULL) && slots_queued(w->up.slots) > 0 &&
+	    w->wake_peers != NULL)
+		w->wake_peers(w);
+}
+
+static void
+on_wake(uv_async_t *a)
+{
+	struct worker	*w = a->data;
+	struct appq	*q;
 
 	for (q = w->queues; q != NULL; q = q->next)
-		if (strcmp(q->name, app) == 0)
-			break;
-	if (q == NULL || (c = q->head) == NULL)
-		return;
-	queue_unlink(c);
-	conn_dial(c, -1);
-	conn_flush(c);
+		queue_wake(q);
+}
+
+void
+conn_worker_init(struct worker *w)
+{
+	uv_async_init(w->loop, &w->wake, on_wake);
+	w->wake.data = w;
+	uv_unref((uv_handle_t *)&w->wake);
 }
 
 void
@@ -420,6 +480,7 @@ conn_worker_release(struct worker *w)
 
 	for (q = w->queues; q != NULL; q = next) {
 		next = q->next;
+		slot_put(w->up.slots, q->slot);
 		free(q);
 	}
 	w->queues = NULL;
@@ -439,13 +500,15 @@ request_end(struct conn *c, int reuse)
 		c->up = NULL;
 	}
 	queue_unlink(c);
-	if ((c->flags & RQ_COUNTED) && be != NULL && be->outstanding > 0) {
-		be->outstanding--;
+	if ((c->flags & RQ_COUNTED) && be != NULL) {
+		if (be->outstanding > 0)
+			be->outstanding--;
+		slot_give(be->slot);
 		woke = 1;
 	}
 	c->flags &= ~RQ_COUNTED;
 	if (woke && c->app != NULL)
-		queue_wake(c->w, c->app->name);
+		slot_freed(c->w, c->app->name);
 	if (c->flags & RQ_ACTIVE)
 		table_unref(c->table);
 	c->table = NULL;
@@ -788,8 +851,11 @@ conn_dial_failed(struct conn *c, int status)
 		upstream_close(c->up);
 		c->up = NULL;
 	}
-	if ((c->flags & RQ_COUNTED) && be != NULL && be->outstanding > 0)
-		be->outstanding--;
+	if ((c->flags & RQ_COUNTED) && be != NULL) {
+		if (be->outstanding > 0)
+			be->outstanding--;
+		slot_give(be->slot);
+	}
 	c->flags &= ~RQ_COUNTED;
 	if (!(c->flags & RQ_RETRIED) && !(c->flags & RQ_SENT)) {
 		c->flags |= RQ_RETRIED;
@@ -805,8 +871,13 @@ conn_dial_failed(struct conn *c, int status)
 		    1);
 }
 
-static void
-conn_dial(struct conn *c, int exclude)
+/*
+ * Choose an instance (least in flight over every worker, round robin
+ * among equals) and take one of its in-flight slots. Returns 1 taken,
+ * 0 when the chosen one is at its cap, -1 when there is none.
+ */
+static int
+conn_pick(struct conn *c, int exclude)
 {
 	struct route_load	 load[64];
 	struct route_app	*a = c->app;
@@ -815,38 +886,26 @@ conn_dial(struct conn *c, int exclude)
 
 	for (i = 0; i < n; i++) {
 		be = a->inst[i].backend;
-		load[i].outstanding = be ? be->outstanding : 0;
+		load[i].outstanding = be ? slot_count(be->slot) : 0;
 		load[i].skip_until_ms = be ? be->skip_until_ms : 0;
 	}
 	c->inst = route_choose(load, n, now_ms(c), &c->w->rr, exclude);
 	be = conn_backend(c);
-	if (be == NULL) {
-		conn_respond(c, 503, NULL, "H14", "No web processes running", 1);
-		return;
-	}
-	if (be->outstanding >= ROUTER_INFLIGHT_MAX) {
-		struct appq *q = appq_get(c->w, a->name);
-
-		if (q->len >= ROUTER_QUEUE_PER_INSTANCE * a->ninst) {
-			conn_respond(c, 503, NULL, "H11", "Backlog too deep", 1);
-			return;
-		}
-		c->q = q;
-		c->qprev = q->tail;
-		c->qnext = NULL;
-		if (q->tail)
-			q->tail->qnext = c;
-		else
-			q->head = c;
-		q->tail = c;
-		q->len++;
-		c->flags |= RQ_QUEUED;
-		conn_enter(c, CONN_DIAL);
-		conn_deadline(c, c->w->to->first_byte_ms);
-		return;
-	}
+	if (be == NULL)
+		return -1;
+	if (!slot_take(be->slot, ROUTER_INFLIGHT_MAX))
+		return 0;
 	be->outstanding++;
 	c->flags |= RQ_COUNTED;
+	return 1;
+}
+
+/* A slot is taken: a pooled connection, or a new one. */
+static void
+conn_go(struct conn *c)
+{
+	struct backend *be = conn_backend(c);
+
 	c->t_dial = now_ms(c);
 	c->up = upstream_take(be, c);
 	if (c->up != NULL) {
@@ -857,6 +916,49 @@ conn_dial(struct conn *c, int exclude)
 	c->up = upstream_dial(&c->w->up, be, c);
 	if (c->up == NULL)
 		conn_dial_failed(c, UV_ECONNREFUSED);
+}
+
+static void
+conn_dial(struct conn *c, int exclude)
+{
+	struct route_app	*a = c->app;
+	struct appq		*q;
+	int			 r;
+
+	r = conn_pick(c, exclude);
+	if (r < 0) {
+		conn_respond(c, 503, NULL, "H14", "No web processes running", 1);
+		return;
+	}
+	if (r > 0) {
+		conn_go(c);
+		return;
+	}
+	/* every instance at its cap: wait, up to 50 per instance */
+	q = appq_get(c->w, a->name);
+	if (!slot_enqueue(c->w->up.slots, q->slot,
+	    ROUTER_QUEUE_PER_INSTANCE * (unsigned)a->ninst)) {
+		conn_respond(c, 503, NULL, "H11", "Backlog too deep", 1);
+		return;
+	}
+	c->q = q;
+	c->qprev = q->tail;
+	c->qnext = NULL;
+	if (q->tail)
+		q->tail->qnext = c;
+	else
+		q->head = c;
+	q->tail = c;
+	q->len++;
+	c->flags |= RQ_QUEUED;
+	conn_enter(c, CONN_DIAL);
+	conn_deadline(c, c->w->to->first_byte_ms);
+	/*
+	 * A slot given back (by any worker) between the pick and the
+	 * enqueue found nobody to wake: look once more.
+	 */
+	if (q->head == c)
+		queue_wake(q);
 }
 
 void

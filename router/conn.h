@@ -48,7 +48,12 @@ struct worker {
 	uint64_t		 rng[2];	/* request ids, xorshift128+ */
 	unsigned		 rr;		/* round robin position */
 	struct appq		*queues;	/* H11 backlog, per app */
+	uv_async_t		 wake;		/* a peer gave a slot back */
+	void			(*wake_peers)(struct worker *);
 };
+
+/* conn_worker_init(): the worker's own handles, once its loop exists. */
+void	conn_worker_init(struct worker *);
 
 void	worker_set_table(struct worker *, struct route_table *);
 /* conn_worker_release() frees what the worker's conns left: the queues. */

@@ -83,6 +83,7 @@ static struct {
 	int		 nworkers;
 	int		 check_only;
 	struct wthread	*wt;
+	struct slots	 slots;		/* in-flight and queue counts */
 	uv_loop_t	*loop;
 	uv_signal_t	 sigterm, sigint;
 	uv_tcp_t	 admin_srv;
@@ -343,6 +344,17 @@ listen_fd(const struct sockaddr_storage *sa)
 	return fd;
 }
 
+/* A slot was given back with requests waiting elsewhere. */
+static void
+wake_peers(struct worker *self)
+{
+	int i;
+
+	for (i = 0; i < R.nworkers; i++)
+		if (&R.wt[i].w != self)
+			uv_async_send(&R.wt[i].w.wake);
+}
+
 static void
 worker_setup(struct wthread *wt, int index)
 {
@@ -362,7 +374,9 @@ worker_setup(struct wthread *wt, int index)
 		fatal("getrandom");
 	wt->w.rng[0] = seed[0] | 1;
 	wt->w.rng[1] = seed[1];
-	upstream_init(&wt->w.up, &wt->loop, timeouts.pool_idle_ms);
+	upstream_init(&wt->w.up, &wt->loop, timeouts.pool_idle_ms, &R.slots);
+	conn_worker_init(&wt->w);
+	wt->w.wake_peers = wake_peers;
 	if (accesslog_open(&wt->w.log, R.logsock) != 0)
 		fatal("log socket %s", R.logsock);
 	t = routes_read(R.routes, index == 0);
@@ -684,6 +698,7 @@ main(int argc, char **argv)
 		R.nworkers = n < 1 ? 1 : n > ROUTER_WORKERS_MAX ?
 		    ROUTER_WORKERS_MAX : (int)n;
 	}
+	slots_init(&R.slots);
 	R.wt = calloc((size_t)R.nworkers, sizeof(*R.wt));
 	if (R.wt == NULL)
 		abort();
@@ -742,6 +757,7 @@ main(int argc, char **argv)
 		uv_loop_close(&loop);
 	}
 	free(R.wt);
+	slots_free(&R.slots);
 	log_info("stopped");
 	return 0;
 }

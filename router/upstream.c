@@ -78,6 +78,7 @@ on_sweep(uv_timer_t *t)
 		if (be->gen != u->gen && be->nconns == 0 &&
 		    be->outstanding == 0) {
 			*pb = be->next;
+			slot_put(u->slots, be->slot);
 			free(be);
 			continue;
 		}
@@ -86,12 +87,14 @@ on_sweep(uv_timer_t *t)
 }
 
 void
-upstream_init(struct upstream *u, uv_loop_t *loop, uint64_t pool_idle_ms)
+upstream_init(struct upstream *u, uv_loop_t *loop, uint64_t pool_idle_ms,
+    struct slots *slots)
 {
 	uint64_t every;
 
 	memset(u, 0, sizeof(*u));
 	u->loop = loop;
+	u->slots = slots;
 	u->pool_idle_ms = pool_idle_ms;
 	uv_timer_init(loop, &u->sweep);
 	u->sweep.data = u;
@@ -120,6 +123,7 @@ upstream_bind_table(struct upstream *u, struct route_table *t)
 					abort();
 				memcpy(be->addr, in->addr, sizeof(be->addr));
 				be->sa = in->sa;
+				be->slot = slot_get(u->slots, be->addr);
 				be->next = u->list;
 				u->list = be;
 			}
@@ -310,6 +314,7 @@ upstream_free(struct upstream *u)
 
 	for (be = u->list; be != NULL; be = next) {
 		next = be->next;
+		slot_put(u->slots, be->slot);
 		free(be);
 	}
 	u->list = NULL;
