@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "conn.h"
 
@@ -1325,12 +1326,10 @@ worker_set_table(struct worker *w, struct route_table *t)
 	w->table = t;
 }
 
-int
-conn_accept(struct worker *w, uv_stream_t *server, unsigned port)
+static struct conn *
+conn_new(struct worker *w, unsigned port)
 {
-	struct conn		*c = calloc(1, sizeof(*c));
-	struct sockaddr_storage	 ss;
-	int			 len = sizeof(ss), rc;
+	struct conn *c = calloc(1, sizeof(*c));
 
 	if (c == NULL)
 		abort();
@@ -1357,10 +1356,15 @@ conn_accept(struct worker *w, uv_stream_t *server, unsigned port)
 	w->nconns++;
 	METRICS_SET(w->metrics.active_conns, w->nconns);
 	c->state = CONN_IDLE;
-	if ((rc = uv_accept(server, (uv_stream_t *)&c->client)) != 0) {
-		conn_close(c);
-		return rc;
-	}
+	return c;
+}
+
+static void
+conn_start(struct conn *c)
+{
+	struct sockaddr_storage	 ss;
+	int			 len = sizeof(ss);
+
 	if (uv_tcp_getpeername(&c->client, (struct sockaddr *)&ss, &len) == 0) {
 		if (ss.ss_family == AF_INET)
 			uv_ip4_name((struct sockaddr_in *)&ss, c->ip,
@@ -1371,6 +1375,34 @@ conn_accept(struct worker *w, uv_stream_t *server, unsigned port)
 	}
 	conn_enter(c, CONN_HEAD);
 	conn_reading(c);
+}
+
+int
+conn_accept(struct worker *w, uv_stream_t *server, unsigned port)
+{
+	struct conn	*c = conn_new(w, port);
+	int		 rc;
+
+	if ((rc = uv_accept(server, (uv_stream_t *)&c->client)) != 0) {
+		conn_close(c);
+		return rc;
+	}
+	conn_start(c);
+	return 0;
+}
+
+int
+conn_adopt(struct worker *w, int fd, unsigned port)
+{
+	struct conn	*c = conn_new(w, port);
+	int		 rc;
+
+	if ((rc = uv_tcp_open(&c->client, fd)) != 0) {
+		close(fd);
+		conn_close(c);
+		return rc;
+	}
+	conn_start(c);
 	return 0;
 }
 

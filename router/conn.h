@@ -60,6 +60,8 @@ void	worker_set_table(struct worker *, struct route_table *);
 void	conn_worker_release(struct worker *);
 /* conn_accept(): take one connection from server (port it listens on). */
 int	conn_accept(struct worker *, uv_stream_t *server, unsigned port);
+/* conn_adopt(): take an accepted socket handed over by the acceptor. */
+int	conn_adopt(struct worker *, int fd, unsigned port);
 /* conn_stop_all(): graceful stop; hard closes every conn when hard. */
 void	conn_stop_all(struct worker *, int hard);
 

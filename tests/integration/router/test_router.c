@@ -496,6 +496,10 @@ routes_default(void)
 	routes_write(apps);
 }
 
+/* how the router under test runs: --workers and --accept */
+static const char *router_workers = "2";
+static const char *router_accept = "reuseport";
+
 static int
 router_start(const char *config)
 {
@@ -519,7 +523,8 @@ router_start(const char *config)
 			dup2(null, 2);
 		execl(bin, "paas-router", "--listen", port, "--routes",
 		    routes_path, "--log-socket", log_path, "--admin", admin,
-		    "--workers", "2", "--config", cfg, (char *)NULL);
+		    "--workers", router_workers, "--accept", router_accept,
+		    "--config", cfg, (char *)NULL);
 		_exit(127);
 	}
 	deadline = now_ms() + 5000;
@@ -1391,6 +1396,68 @@ test_backlog_h11(void **state)
 	usleep(1500000);
 }
 
+/* conns connections at once, reqs keep-alive requests on each: all 200 */
+static void
+load_ok(int conns, int reqs)
+{
+	static struct rd	r[20];
+	struct msg		m;
+	char			req[128];
+	int			i, j;
+
+	assert_true(conns <= 20);
+	for (i = 0; i < conns; i++) {
+		r[i].fd = tcp_connect(router_port);
+		r[i].off = r[i].len = 0;
+		assert_true(r[i].fd >= 0);
+	}
+	for (j = 0; j < reqs; j++)
+		for (i = 0; i < conns; i++) {
+			snprintf(req, sizeof(req), "GET /n%d-%d HTTP/1.1\r\n"
+			    "Host: hello.test\r\n\r\n", i, j);
+			assert_int_equal(send_str(r[i].fd, req), 0);
+		}
+	for (i = 0; i < conns; i++) {
+		for (j = 0; j < reqs; j++) {
+			snprintf(req, sizeof(req), "backend 0 /n%d-%d", i, j);
+			assert_int_equal(resp_read(&r[i], &m), 0);
+			assert_int_equal(m.status, 200);
+			assert_string_equal(m.body.p, req);
+			msg_release(&m);
+		}
+		close(r[i].fd);
+	}
+}
+
+/*
+ * --accept handoff (one accept loop handing sockets to 2 workers) and
+ * --workers 1 (the worker on the main thread) serve, keep alive,
+ * pipeline and stop cleanly like the default.
+ */
+static void
+test_accept_modes(void **state)
+{
+	static const char *const modes[][2] = {
+		{ "2", "handoff" }, { "1", "reuseport" }, { "1", "handoff" },
+	};
+	size_t	i;
+	int	status;
+
+	(void)state;
+	assert_int_equal(router_stop(), 0);
+	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		router_workers = modes[i][0];
+		router_accept = modes[i][1];
+		assert_int_equal(router_start(default_config), 0);
+		load_ok(20, 5);
+		status = router_stop();
+		assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+	router_workers = "2";
+	router_accept = "reuseport";
+	assert_int_equal(router_start(default_config), 0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1409,6 +1476,7 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup(test_websocket_relay, each),
 		cmocka_unit_test_setup(test_expect_and_pipelining, each),
 		cmocka_unit_test_setup(test_backlog_h11, each),
+		cmocka_unit_test_setup(test_accept_modes, each),
 		cmocka_unit_test_setup(test_binary_upgrade, each),
 		cmocka_unit_test_setup(test_metrics_and_graceful_stop, each),
 	};
