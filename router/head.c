@@ -219,7 +219,8 @@ head_scan(struct head_scan *s, const char *p, size_t len, size_t *headlen)
 		s->line = i + 1;
 	}
 	s->pos = i;
-	if (len - s->line > line_max(s))
+	/* a partial line may end with its CR: that is no content */
+	if (len - s->line > line_max(s) + 1)
 		return too_long(s);
 	if (len > (s->response ? ROUTER_RESP_HEAD_MAX_BYTES :
 	    ROUTER_HEAD_MAX_BYTES))
