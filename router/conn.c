@@ -856,6 +856,16 @@ conn_dial_failed(struct conn *c, int status)
 		if (be->outstanding > 0)
 			be->outstanding--;
 		slot_give(be->slot);
+		/*
+		 * Requests waiting anywhere look again on the next turn (not
+		 * now: a dial that fails at once would recurse through the
+		 * queue).
+		 */
+		if (slots_queued(c->w->up.slots) > 0) {
+			uv_async_send(&c->w->wake);
+			if (c->w->wake_peers != NULL)
+				c->w->wake_peers(c->w);
+		}
 	}
 	c->flags &= ~RQ_COUNTED;
 	if (!(c->flags & RQ_RETRIED) && !(c->flags & RQ_SENT)) {
