@@ -1,5 +1,7 @@
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "conn.h"
 #include "upstream.h"
@@ -29,20 +31,30 @@ stream_send(uv_stream_t *s, struct buf *out, uv_write_cb cb, size_t *queued)
 {
 	struct wreq	*w;
 	uv_buf_t	 b;
+	uv_os_fd_t	 fd;
+	ssize_t		 sent;
 	size_t		 len, done = 0;
 	int		 n;
 
 	*queued = 0;
 	if (out->len == 0)
 		return 0;
-	b = uv_buf_init(out->p, (unsigned)out->len);
-	n = uv_try_write(s, &b, 1);
-	if (n < 0 && n != UV_EAGAIN) {
-		buf_reset(out);
-		return n;
+	/*
+	 * uv_try_write() without its write(2): send(2) skips the file
+	 * position work of write(2), and nothing queued may be overtaken.
+	 */
+	if (s->write_queue_size == 0 && uv_fileno((uv_handle_t *)s, &fd) == 0) {
+		do
+			sent = send(fd, out->p, out->len, MSG_DONTWAIT |
+			    MSG_NOSIGNAL);
+		while (sent < 0 && errno == EINTR);
+		if (sent < 0 && errno != EAGAIN) {
+			buf_reset(out);
+			return -errno;
+		}
+		if (sent > 0)
+			done = (size_t)sent;
 	}
-	if (n > 0)
-		done = (size_t)n;
 	if (done == out->len) {
 		buf_reset(out);
 		return 0;
