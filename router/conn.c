@@ -339,7 +339,16 @@ conn_log(struct conn *c, const char *code, const char *desc)
 		accesslog_send(&w->log, &e);
 		METRICS_SET(w->metrics.log_dropped, w->log.dropped);
 	}
-	metrics_request(&w->metrics, e.app, c->status, e.service_ms);
+	if (c->app == NULL) {
+		metrics_request(&w->metrics, NULL, c->status, e.service_ms);
+		return;
+	}
+	/* the table is this worker's: the app's slot is looked up once */
+	if (c->app->mslot == 0)
+		c->app->mslot = (unsigned)metrics_app_slot(&w->metrics,
+		    c->app->name) + 1;
+	metrics_request_at(&w->metrics, c->app->mslot - 1, c->status,
+	    e.service_ms);
 }
 
 static void
