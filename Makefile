@@ -162,7 +162,8 @@ $(addprefix $(B)/,$(UNIT_CLI)): $(B)/%: $(B)/%.o \
 
 # ---------------------------------------------------------------- router
 ROUTER_SRCS := router/main.c router/route.c router/head.c router/conn.c \
-	       router/upstream.c router/accesslog.c router/metrics.c
+	       router/upstream.c router/accesslog.c router/metrics.c \
+	       router/slot.c
 PROGS += paas-router
 $(BIN)/paas-router: $(call objs_of,$(ROUTER_SRCS)) $(LIBPAAS) $(LLHTTP_A)
 	@mkdir -p $(@D)
@@ -170,7 +171,8 @@ $(BIN)/paas-router: $(call objs_of,$(ROUTER_SRCS)) $(LIBPAAS) $(LLHTTP_A)
 $(call objs_of,$(ROUTER_SRCS)): | $(LLHTTP_A)
 
 UNIT_ROUTER := tests/unit/router/test_route tests/unit/router/test_head \
-	       tests/unit/router/test_conn tests/unit/router/test_accesslog
+	       tests/unit/router/test_conn tests/unit/router/test_accesslog \
+	       tests/unit/router/test_slot
 UNIT_TESTS += $(UNIT_ROUTER)
 $(addprefix $(B)/,$(UNIT_ROUTER)): $(B)/%: $(B)/%.o \
 	    $(call core_of,$(ROUTER_SRCS)) $(LIBPAAS) $(LLHTTP_A)

@@ -11,6 +11,9 @@ set -euo pipefail
 
 RUNS=${RUNS:-3}
 DURATION=${DURATION:-10}
+LOADS=${LOADS:-ka50 ka200 close50}
+# ACCEPT=0 skips the reuseport/handoff comparison (ALOADS: its loads)
+PROXIES=${PROXIES:-router nginx haproxy}
 BIN=${PAAS_BIN:-$(cd "$(dirname "$0")/.." && pwd)/bin}
 HOST=bench.test
 for t in wrk nginx haproxy taskset; do
@@ -143,17 +146,25 @@ run() {	# name pid port load
 	    $(rss_kb "$pid")" >> "$RESULTS"
 }
 
-for load in ka50 ka200 close50; do
+for load in $LOADS; do
 	for i in $(seq "$RUNS"); do
-		run router "$RPID" "$ROUTER" "$load"
-		run nginx "$NPID" "$NGINX" "$load"
-		run haproxy "$HPID" "$HAPROXY" "$load"
+		for px in $PROXIES; do
+			case $px in
+			router) run router "$RPID" "$ROUTER" "$load" ;;
+			nginx) run nginx "$NPID" "$NGINX" "$load" ;;
+			haproxy) run haproxy "$HPID" "$HAPROXY" "$load" ;;
+			esac
+		done
 	done
 done
 
-awk '
+# table FILE "LOADS" "PROXIES" BASE: medians, ratios against BASE
+table() {
+awk -v LOADS="$2" -v PXS="$3" -v BASE="$4" '
 function median(key, n,   i, j, t, a) {
 	n = cnt[key]
+	if (n == 0)
+		return 0
 	for (i = 1; i <= n; i++) a[i] = v[key, i]
 	for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++)
 		if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
@@ -167,19 +178,49 @@ function median(key, n,   i, j, t, a) {
 	seen[$2] = 1
 }
 END {
-	printf "%-8s %-8s %10s %8s %8s %9s %9s %8s %7s %7s\n", "load", "proxy",
-	    "req/s", "p50 us", "p99 us", "CPU us/r", "RSS kB", "rps/ngx",
-	    "cpu/ngx", "p99/ngx"
-	split("ka50 ka200 close50", loads, " ")
-	split("router nginx haproxy", px, " ")
-	for (l = 1; l <= 3; l++) for (p = 1; p <= 3; p++) {
+	B = BASE == "nginx" ? "ngx" : substr(BASE, 1, 3)
+	printf "%-8s %-9s %10s %8s %8s %9s %9s %8s %7s %7s\n", "load", "proxy",
+	    "req/s", "p50 us", "p99 us", "CPU us/r", "RSS kB", "rps/" B,
+	    "cpu/" B, "p99/" B
+	nl = split(LOADS, loads, " ")
+	np = split(PXS, px, " ")
+	for (l = 1; l <= nl; l++) for (p = 1; p <= np; p++) {
 		L = loads[l]; P = px[p]
-		rps = median(P SUBSEP L SUBSEP 3); nr = median("nginx" SUBSEP L SUBSEP 3)
+		rps = median(P SUBSEP L SUBSEP 3); nr = median(BASE SUBSEP L SUBSEP 3)
 		p50 = median(P SUBSEP L SUBSEP 4); p99 = median(P SUBSEP L SUBSEP 5)
-		np99 = median("nginx" SUBSEP L SUBSEP 5)
-		cpu = median(P SUBSEP L SUBSEP 6); nc = median("nginx" SUBSEP L SUBSEP 6)
+		np99 = median(BASE SUBSEP L SUBSEP 5)
+		cpu = median(P SUBSEP L SUBSEP 6); nc = median(BASE SUBSEP L SUBSEP 6)
 		rss = median(P SUBSEP L SUBSEP 7)
-		printf "%-8s %-8s %10.0f %8.0f %8.0f %9.2f %9d %8.2f %7.2f %7.2f\n",
+		if (nr == 0 || nc == 0 || np99 == 0)
+			nr = nc = np99 = -1
+		printf "%-8s %-9s %10.0f %8.0f %8.0f %9.2f %9d %8.2f %7.2f %7.2f\n",
 		    L, P, rps, p50, p99, cpu, rss, rps / nr, cpu / nc, p99 / np99
 	}
-}' "$RESULTS"
+}' "$1"
+}
+
+table "$RESULTS" "$LOADS" "$PROXIES" nginx
+
+# Accepting: SO_REUSEPORT (a listening socket per worker) against one
+# accept loop handing sockets over, 2 workers, the router unpinned.
+[ -n "${ACCEPT:-1}" ] && [ "${ACCEPT:-1}" != 0 ] || exit 0
+RP2=$(port); HO2=$(port)
+"$BIN/paas-router" --listen 127.0.0.1:$RP2 --routes "$DIR/routes.json" \
+    --workers 2 --accept reuseport 2>>"$DIR/router.err" &
+PIDS+=($!); RP2PID=$!
+"$BIN/paas-router" --listen 127.0.0.1:$HO2 --routes "$DIR/routes.json" \
+    --workers 2 --accept handoff 2>>"$DIR/router.err" &
+PIDS+=($!); HO2PID=$!
+sleep 1
+RESULTS="$DIR/results-accept"
+: > "$RESULTS"
+ALOADS=${ALOADS:-ka50 close50}
+for load in $ALOADS; do
+	for i in $(seq "$RUNS"); do
+		run reuseport "$RP2PID" "$RP2" "$load"
+		run handoff "$HO2PID" "$HO2" "$load"
+	done
+done
+echo
+echo "2 workers, unpinned: --accept reuseport vs handoff"
+table "$RESULTS" "$ALOADS" "reuseport handoff" reuseport

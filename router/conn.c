@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "conn.h"
 
@@ -26,7 +27,8 @@
 struct appq {
 	char		 name[32];
 	struct conn	*head, *tail;
-	unsigned	 len;
+	unsigned	 len;		/* this worker's */
+	struct slot	*slot;		/* every worker's: the bound */
 	struct appq	*next;
 };
 
@@ -35,6 +37,8 @@ struct conn {
 	enum conn_state		 state;
 	uv_tcp_t		 client;
 	uv_timer_t		 timer;
+	uint64_t		 deadline;	/* loop ms the state times out */
+	uint64_t		 armed;		/* loop ms timer fires, 0: none */
 	uv_shutdown_t		 sreq;
 	int			 nopen;		/* handles not yet closed */
 	unsigned		 flags;
@@ -131,20 +135,36 @@ state_timeout(const struct conn *c, enum conn_state s)
 
 static void on_timer(uv_timer_t *);
 
+/*
+ * The deadline moves on every state change and every byte relayed, but
+ * the timer is re-armed only when the deadline comes earlier than the
+ * timer: a later deadline is found when the timer fires (on_timer arms
+ * it again for the rest). No timer heap work per request or per read.
+ */
+static void
+conn_deadline(struct conn *c, uint64_t ms)
+{
+	c->deadline = uv_now(c->w->loop) + ms;
+	if (c->armed != 0 && c->armed <= c->deadline)
+		return;
+	c->armed = c->deadline;
+	uv_timer_start(&c->timer, on_timer, ms, 0);
+}
+
 static void
 conn_enter(struct conn *c, enum conn_state next)
 {
 	assert(conn_may_enter(c->state, next));
 	c->state = next;
 	if (next != CONN_DEAD)
-		uv_timer_start(&c->timer, on_timer, state_timeout(c, next), 0);
+		conn_deadline(c, state_timeout(c, next));
 }
 
 /* every byte relayed restarts the rolling window of the state */
 static void
 conn_touch(struct conn *c)
 {
-	uv_timer_start(&c->timer, on_timer, state_timeout(c, c->state), 0);
+	conn_deadline(c, state_timeout(c, c->state));
 }
 
 /* ---- closing */
@@ -314,12 +334,21 @@ conn_log(struct conn *c, const char *code, const char *desc)
 	e.service_ms = now_ms(c) - c->t_start;
 	e.status = c->status;
 	e.bytes = c->bytes;
-	clock_gettime(CLOCK_REALTIME, &e.when);
-	if (e.app != NULL) {
+	if (e.app != NULL && w->log.fd >= 0) {
+		clock_gettime(CLOCK_REALTIME, &e.when);
 		accesslog_send(&w->log, &e);
 		METRICS_SET(w->metrics.log_dropped, w->log.dropped);
 	}
-	metrics_request(&w->metrics, e.app, c->status, e.service_ms);
+	if (c->app == NULL) {
+		metrics_request(&w->metrics, NULL, c->status, e.service_ms);
+		return;
+	}
+	/* the table is this worker's: the app's slot is looked up once */
+	if (c->app->mslot == 0)
+		c->app->mslot = (unsigned)metrics_app_slot(&w->metrics,
+		    c->app->name) + 1;
+	metrics_request_at(&w->metrics, c->app->mslot - 1, c->status,
+	    e.service_ms);
 }
 
 static void
@@ -338,17 +367,30 @@ conn_backend(const struct conn *c)
 }
 
 static struct appq *
-appq_get(struct worker *w, const char *name)
+appq_find(struct worker *w, const char *name)
 {
 	struct appq *q;
 
 	for (q = w->queues; q != NULL; q = q->next)
-		if (strcmp(q->name, name) == 0)
+		if (strncmp(q->name, name, sizeof(q->name)) == 0)
 			return q;
+	return NULL;
+}
+
+static struct appq *
+appq_get(struct worker *w, const char *name)
+{
+	char		 key[SLOT_KEY_MAX];
+	struct appq	*q;
+
+	if ((q = appq_find(w, name)) != NULL)
+		return q;
 	q = calloc(1, sizeof(*q));
 	if (q == NULL)
 		abort();
 	snprintf(q->name, sizeof(q->name), "%s", name);
+	snprintf(key, sizeof(key), "app:%s", q->name);
+	q->slot = slot_get(w->up.slots, key);
 	q->next = w->queues;
 	w->queues = q;
 	return q;
@@ -370,29 +412,75 @@ queue_unlink(struct conn *c)
 	else
 		q->tail = c->qprev;
 	q->len--;
+	slot_dequeue(c->w->up.slots, q->slot);
 	c->q = NULL;
 	c->qnext = c->qprev = NULL;
 	c->flags &= ~RQ_QUEUED;
 }
 
-static void conn_dial(struct conn *, int exclude);
+static int conn_pick(struct conn *, int exclude);
+static void conn_go(struct conn *);
 static void conn_flush(struct conn *);
+static void conn_respond(struct conn *, int, const char *, const char *,
+    const char *, int);
 
-/* A slot of app freed up: the oldest waiting request takes it. */
+/* Slots may have freed up: the oldest waiting requests take them. */
 static void
-queue_wake(struct worker *w, const char *app)
+queue_wake(struct appq *q)
 {
-	struct appq	*q;
 	struct conn	*c;
+	int		 r;
+
+	while ((c = q->head) != NULL) {
+		r = conn_pick(c, -1);
+		if (r == 0)
+			break;
+		queue_unlink(c);
+		if (r < 0)
+			conn_respond(c, 503, NULL, "H14",
+			    "No web processes running", 1);
+		else
+			conn_go(c);
+		conn_flush(c);
+	}
+}
+
+/*
+ * A slot of app was given back. Requests wait anywhere (a worker's own
+ * queue or another's): the own queue first, then, if anyone is still
+ * waiting and none of them here, every other worker looks at its
+ * queues (wake_peers). One atomic load when nobody waits.
+ */
+static void
+slot_freed(struct worker *w, const char *app)
+{
+	struct appq *q;
+
+	if (slots_queued(w->up.slots) == 0)
+		return;
+	if ((q = appq_find(w, app)) != NULL)
+		queue_wake(q);
+	if ((q == NULL || q->head == NULL) && slots_queued(w->up.slots) > 0 &&
+	    w->wake_peers != NULL)
+		w->wake_peers(w);
+}
+
+static void
+on_wake(uv_async_t *a)
+{
+	struct worker	*w = a->data;
+	struct appq	*q;
 
 	for (q = w->queues; q != NULL; q = q->next)
-		if (strcmp(q->name, app) == 0)
-			break;
-	if (q == NULL || (c = q->head) == NULL)
-		return;
-	queue_unlink(c);
-	conn_dial(c, -1);
-	conn_flush(c);
+		queue_wake(q);
+}
+
+void
+conn_worker_init(struct worker *w)
+{
+	uv_async_init(w->loop, &w->wake, on_wake);
+	w->wake.data = w;
+	uv_unref((uv_handle_t *)&w->wake);
 }
 
 void
@@ -402,6 +490,7 @@ conn_worker_release(struct worker *w)
 
 	for (q = w->queues; q != NULL; q = next) {
 		next = q->next;
+		slot_put(w->up.slots, q->slot);
 		free(q);
 	}
 	w->queues = NULL;
@@ -421,13 +510,15 @@ request_end(struct conn *c, int reuse)
 		c->up = NULL;
 	}
 	queue_unlink(c);
-	if ((c->flags & RQ_COUNTED) && be != NULL && be->outstanding > 0) {
-		be->outstanding--;
+	if ((c->flags & RQ_COUNTED) && be != NULL) {
+		if (be->outstanding > 0)
+			be->outstanding--;
+		slot_give(be->slot);
 		woke = 1;
 	}
 	c->flags &= ~RQ_COUNTED;
 	if (woke && c->app != NULL)
-		queue_wake(c->w, c->app->name);
+		slot_freed(c->w, c->app->name);
 	if (c->flags & RQ_ACTIVE)
 		table_unref(c->table);
 	c->table = NULL;
@@ -770,8 +861,21 @@ conn_dial_failed(struct conn *c, int status)
 		upstream_close(c->up);
 		c->up = NULL;
 	}
-	if ((c->flags & RQ_COUNTED) && be != NULL && be->outstanding > 0)
-		be->outstanding--;
+	if ((c->flags & RQ_COUNTED) && be != NULL) {
+		if (be->outstanding > 0)
+			be->outstanding--;
+		slot_give(be->slot);
+		/*
+		 * Requests waiting anywhere look again on the next turn (not
+		 * now: a dial that fails at once would recurse through the
+		 * queue).
+		 */
+		if (slots_queued(c->w->up.slots) > 0) {
+			uv_async_send(&c->w->wake);
+			if (c->w->wake_peers != NULL)
+				c->w->wake_peers(c->w);
+		}
+	}
 	c->flags &= ~RQ_COUNTED;
 	if (!(c->flags & RQ_RETRIED) && !(c->flags & RQ_SENT)) {
 		c->flags |= RQ_RETRIED;
@@ -787,8 +891,13 @@ conn_dial_failed(struct conn *c, int status)
 		    1);
 }
 
-static void
-conn_dial(struct conn *c, int exclude)
+/*
+ * Choose an instance (least in flight over every worker, round robin
+ * among equals) and take one of its in-flight slots. Returns 1 taken,
+ * 0 when the chosen one is at its cap, -1 when there is none.
+ */
+static int
+conn_pick(struct conn *c, int exclude)
 {
 	struct route_load	 load[64];
 	struct route_app	*a = c->app;
@@ -797,38 +906,26 @@ conn_dial(struct conn *c, int exclude)
 
 	for (i = 0; i < n; i++) {
 		be = a->inst[i].backend;
-		load[i].outstanding = be ? be->outstanding : 0;
+		load[i].outstanding = be ? slot_count(be->slot) : 0;
 		load[i].skip_until_ms = be ? be->skip_until_ms : 0;
 	}
 	c->inst = route_choose(load, n, now_ms(c), &c->w->rr, exclude);
 	be = conn_backend(c);
-	if (be == NULL) {
-		conn_respond(c, 503, NULL, "H14", "No web processes running", 1);
-		return;
-	}
-	if (be->outstanding >= ROUTER_INFLIGHT_MAX) {
-		struct appq *q = appq_get(c->w, a->name);
-
-		if (q->len >= ROUTER_QUEUE_PER_INSTANCE * a->ninst) {
-			conn_respond(c, 503, NULL, "H11", "Backlog too deep", 1);
-			return;
-		}
-		c->q = q;
-		c->qprev = q->tail;
-		c->qnext = NULL;
-		if (q->tail)
-			q->tail->qnext = c;
-		else
-			q->head = c;
-		q->tail = c;
-		q->len++;
-		c->flags |= RQ_QUEUED;
-		conn_enter(c, CONN_DIAL);
-		uv_timer_start(&c->timer, on_timer, c->w->to->first_byte_ms, 0);
-		return;
-	}
+	if (be == NULL)
+		return -1;
+	if (!slot_take(be->slot, ROUTER_INFLIGHT_MAX))
+		return 0;
 	be->outstanding++;
 	c->flags |= RQ_COUNTED;
+	return 1;
+}
+
+/* A slot is taken: a pooled connection, or a new one. */
+static void
+conn_go(struct conn *c)
+{
+	struct backend *be = conn_backend(c);
+
 	c->t_dial = now_ms(c);
 	c->up = upstream_take(be, c);
 	if (c->up != NULL) {
@@ -839,6 +936,49 @@ conn_dial(struct conn *c, int exclude)
 	c->up = upstream_dial(&c->w->up, be, c);
 	if (c->up == NULL)
 		conn_dial_failed(c, UV_ECONNREFUSED);
+}
+
+static void
+conn_dial(struct conn *c, int exclude)
+{
+	struct route_app	*a = c->app;
+	struct appq		*q;
+	int			 r;
+
+	r = conn_pick(c, exclude);
+	if (r < 0) {
+		conn_respond(c, 503, NULL, "H14", "No web processes running", 1);
+		return;
+	}
+	if (r > 0) {
+		conn_go(c);
+		return;
+	}
+	/* every instance at its cap: wait, up to 50 per instance */
+	q = appq_get(c->w, a->name);
+	if (!slot_enqueue(c->w->up.slots, q->slot,
+	    ROUTER_QUEUE_PER_INSTANCE * (unsigned)a->ninst)) {
+		conn_respond(c, 503, NULL, "H11", "Backlog too deep", 1);
+		return;
+	}
+	c->q = q;
+	c->qprev = q->tail;
+	c->qnext = NULL;
+	if (q->tail)
+		q->tail->qnext = c;
+	else
+		q->head = c;
+	q->tail = c;
+	q->len++;
+	c->flags |= RQ_QUEUED;
+	conn_enter(c, CONN_DIAL);
+	conn_deadline(c, c->w->to->first_byte_ms);
+	/*
+	 * A slot given back (by any worker) between the pick and the
+	 * enqueue found nobody to wake: look once more.
+	 */
+	if (q->head == c)
+		queue_wake(q);
 }
 
 void
@@ -937,16 +1077,16 @@ resp_outflags(const struct conn *c)
 	return o;
 }
 
-/* A complete response head sits in c->rin[0..headlen). */
+/* A complete response head sits in hp[0..headlen). */
 static int
-conn_resp_head(struct conn *c, size_t headlen)
+conn_resp_head(struct conn *c, const char *hp, size_t headlen)
 {
 	size_t	 used;
 	int	 rc;
 
 	hpar_next(&c->res, &c->rhead);
 	c->res.no_body = strcmp(c->method, "HEAD") == 0;
-	rc = hpar_feed(&c->res, c->rin.p, headlen, &used);
+	rc = hpar_feed(&c->res, hp, headlen, &used);
 	if (rc < 0 || (rc == 0 && used != headlen) ||
 	    head_check_response(&c->rhead) != 0) {
 		conn_upstream_error(c, "H17", "Poorly formatted HTTP response");
@@ -970,9 +1110,6 @@ conn_resp_head(struct conn *c, size_t headlen)
 	}
 	if (c->rhead.status < 200) {
 		/* 100 Continue (we sent our own), 103: not passed on */
-		memmove(c->rin.p, c->rin.p + headlen, c->rin.len - headlen);
-		buf_truncate(&c->rin, c->rin.len - headlen);
-		head_scan_init(&c->rscan, 1);
 		return 0;
 	}
 	c->oflags = resp_outflags(c);
@@ -1019,7 +1156,8 @@ conn_up_eof(struct conn *c)
 void
 conn_up_data(struct conn *c, ssize_t n, const char *p)
 {
-	size_t	 headlen = 0, rest;
+	const char	*hp;
+	size_t		 headlen = 0, rest, hl;
 	int	 rc;
 
 	if (c->state == CONN_DEAD || c->state == CONN_DRAIN)
@@ -1040,26 +1178,50 @@ conn_up_data(struct conn *c, ssize_t n, const char *p)
 		conn_flush(c);
 		return;
 	}
-	buf_add(&c->rin, p, (size_t)n);
+	/*
+	 * A head that came whole in this read is parsed where it lies (the
+	 * read buffer outlives this call, and nothing keeps the head's
+	 * slices past it); only a partial head is copied into c->rin.
+	 */
+	if (c->rin.len == 0) {
+		hp = p;
+		hl = (size_t)n;
+	} else {
+		buf_add(&c->rin, p, (size_t)n);
+		hp = c->rin.p;
+		hl = c->rin.len;
+	}
 	for (;;) {
-		rc = head_scan(&c->rscan, c->rin.p, c->rin.len, &headlen);
-		if (rc == HEAD_MORE)
+		rc = head_scan(&c->rscan, hp, hl, &headlen);
+		if (rc == HEAD_MORE) {
+			if (hp != c->rin.p)
+				buf_add(&c->rin, hp, hl);
 			break;
+		}
 		if (rc != HEAD_DONE) {
 			conn_upstream_error(c, "H17",
 			    "Poorly formatted HTTP response");
 			break;
 		}
-		rc = conn_resp_head(c, headlen);
+		rc = conn_resp_head(c, hp, headlen);
 		if (rc < 0)
 			break;
-		if (rc == 0)
+		rest = hl - headlen;
+		if (rc == 0) {
+			head_scan_init(&c->rscan, 1);
+			if (hp == c->rin.p) {
+				memmove(c->rin.p, c->rin.p + headlen, rest);
+				buf_truncate(&c->rin, rest);
+			} else {
+				hp += headlen;
+			}
+			hl = rest;
 			continue;
-		rest = c->rin.len - headlen;
+		}
 		if (c->state == CONN_TUNNEL)
-			buf_add(&c->cout, c->rin.p + headlen, rest);
+			buf_add(&c->cout, hp + headlen, rest);
 		else if (rest > 0 || c->res.state == HPAR_DONE)
-			conn_resp_body(c, c->rin.p + headlen, rest);
+			conn_resp_body(c, hp + headlen, rest);
 		break;
 	}
 	conn_flush(c);
@@ -1136,8 +1298,15 @@ on_client_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
 static void
 on_timer(uv_timer_t *t)
 {
-	struct conn *c = t->data;
+	struct conn	*c = t->data;
+	uint64_t	 now = uv_now(c->w->loop);
 
+	c->armed = 0;
+	if (now < c->deadline) {
+		c->armed = c->deadline;
+		uv_timer_start(&c->timer, on_timer, c->deadline - now, 0);
+		return;
+	}
 	switch (c->state) {
 	case CONN_DIAL:
 		if (c->flags & RQ_QUEUED) {
@@ -1176,12 +1345,10 @@ worker_set_table(struct worker *w, struct route_table *t)
 	w->table = t;
 }
 
-int
-conn_accept(struct worker *w, uv_stream_t *server, unsigned port)
+static struct conn *
+conn_new(struct worker *w, unsigned port)
 {
-	struct conn		*c = calloc(1, sizeof(*c));
-	struct sockaddr_storage	 ss;
-	int			 len = sizeof(ss), rc;
+	struct conn *c = calloc(1, sizeof(*c));
 
 	if (c == NULL)
 		abort();
@@ -1208,10 +1375,15 @@ conn_accept(struct worker *w, uv_stream_t *server, unsigned port)
 	w->nconns++;
 	METRICS_SET(w->metrics.active_conns, w->nconns);
 	c->state = CONN_IDLE;
-	if ((rc = uv_accept(server, (uv_stream_t *)&c->client)) != 0) {
-		conn_close(c);
-		return rc;
-	}
+	return c;
+}
+
+static void
+conn_start(struct conn *c)
+{
+	struct sockaddr_storage	 ss;
+	int			 len = sizeof(ss);
+
 	if (uv_tcp_getpeername(&c->client, (struct sockaddr *)&ss, &len) == 0) {
 		if (ss.ss_family == AF_INET)
 			uv_ip4_name((struct sockaddr_in *)&ss, c->ip,
@@ -1222,6 +1394,34 @@ conn_accept(struct worker *w, uv_stream_t *server, unsigned port)
 	}
 	conn_enter(c, CONN_HEAD);
 	conn_reading(c);
+}
+
+int
+conn_accept(struct worker *w, uv_stream_t *server, unsigned port)
+{
+	struct conn	*c = conn_new(w, port);
+	int		 rc;
+
+	if ((rc = uv_accept(server, (uv_stream_t *)&c->client)) != 0) {
+		conn_close(c);
+		return rc;
+	}
+	conn_start(c);
+	return 0;
+}
+
+int
+conn_adopt(struct worker *w, int fd, unsigned port)
+{
+	struct conn	*c = conn_new(w, port);
+	int		 rc;
+
+	if ((rc = uv_tcp_open(&c->client, fd)) != 0) {
+		close(fd);
+		conn_close(c);
+		return rc;
+	}
+	conn_start(c);
 	return 0;
 }
 

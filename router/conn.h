@@ -48,13 +48,20 @@ struct worker {
 	uint64_t		 rng[2];	/* request ids, xorshift128+ */
 	unsigned		 rr;		/* round robin position */
 	struct appq		*queues;	/* H11 backlog, per app */
+	uv_async_t		 wake;		/* a peer gave a slot back */
+	void			(*wake_peers)(struct worker *);
 };
+
+/* conn_worker_init(): the worker's own handles, once its loop exists. */
+void	conn_worker_init(struct worker *);
 
 void	worker_set_table(struct worker *, struct route_table *);
 /* conn_worker_release() frees what the worker's conns left: the queues. */
 void	conn_worker_release(struct worker *);
 /* conn_accept(): take one connection from server (port it listens on). */
 int	conn_accept(struct worker *, uv_stream_t *server, unsigned port);
+/* conn_adopt(): take an accepted socket handed over by the acceptor. */
+int	conn_adopt(struct worker *, int fd, unsigned port);
 /* conn_stop_all(): graceful stop; hard closes every conn when hard. */
 void	conn_stop_all(struct worker *, int hard);
 

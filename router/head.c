@@ -11,59 +11,83 @@ enum hf_kind {
 	HF_EXPECT, HF_XRID, HF_XFF, HF_UNTRUSTED, HF_VIA,
 };
 
-#define HF(name, kind)	{ name, kind, sizeof(name) - 1 }
+/*
+ * The names the router acts on, by length: a name is compared with at
+ * most two candidates of its own length.
+ */
+#define HF_LEN_MAX	19
 
 static const struct {
-	const char	*name;
+	const char	*name;		/* lowercase */
 	enum hf_kind	 kind;
-	size_t		 len;
-} hf_names[] = {
-	HF("host", HF_HOST),
-	HF("content-length", HF_CL),
-	HF("transfer-encoding", HF_TE),
-	HF("connection", HF_CONNECTION),
-	HF("keep-alive", HF_HOP),
-	HF("proxy-connection", HF_HOP),
-	HF("te", HF_HOP),
-	HF("trailer", HF_HOP),
-	HF("trailers", HF_HOP),
-	HF("proxy-authenticate", HF_HOP),
-	HF("proxy-authorization", HF_HOP),
-	HF("upgrade", HF_UPGRADE),
-	HF("expect", HF_EXPECT),
-	HF("x-request-id", HF_XRID),
-	HF("x-forwarded-for", HF_XFF),
-	HF("forwarded", HF_UNTRUSTED),
-	HF("x-request-start", HF_UNTRUSTED),
-	HF("via", HF_VIA),
+} hf_by_len[HF_LEN_MAX + 1][2] = {
+	[2] = { { "te", HF_HOP } },
+	[3] = { { "via", HF_VIA } },
+	[4] = { { "host", HF_HOST } },
+	[6] = { { "expect", HF_EXPECT } },
+	[7] = { { "trailer", HF_HOP }, { "upgrade", HF_UPGRADE } },
+	[8] = { { "trailers", HF_HOP } },
+	[9] = { { "forwarded", HF_UNTRUSTED } },
+	[10] = { { "connection", HF_CONNECTION }, { "keep-alive", HF_HOP } },
+	[12] = { { "x-request-id", HF_XRID } },
+	[14] = { { "content-length", HF_CL } },
+	[15] = { { "x-forwarded-for", HF_XFF },
+		 { "x-request-start", HF_UNTRUSTED } },
+	[16] = { { "proxy-connection", HF_HOP } },
+	[17] = { { "transfer-encoding", HF_TE } },
+	[18] = { { "proxy-authenticate", HF_HOP } },
+	[19] = { { "proxy-authorization", HF_HOP } },
 };
 
-#define HF_NNAMES	(sizeof(hf_names) / sizeof(hf_names[0]))
+/* ASCII case-insensitive: lit is lowercase, both n bytes long */
+static int
+name_is(const char *p, const char *lit, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((p[i] >= 'A' && p[i] <= 'Z' ? p[i] + 32 : p[i]) != lit[i])
+			return 0;
+	return 1;
+}
 
 static unsigned
 hf_kind_of(struct slice n)
 {
 	size_t i;
 
-	/* length first: most names match none, and cheaply */
-	for (i = 0; i < HF_NNAMES; i++)
-		if (n.len == hf_names[i].len &&
-		    slice_caseeq(n, slice_from(hf_names[i].name, n.len)))
-			return hf_names[i].kind;
-	if (n.len > 12 && slice_caseeq(slice_from(n.p, 12),
-	    SLICE("x-forwarded-")))
+	if (n.len <= HF_LEN_MAX)
+		for (i = 0; i < 2 && hf_by_len[n.len][i].name != NULL; i++)
+			if (name_is(n.p, hf_by_len[n.len][i].name, n.len))
+				return hf_by_len[n.len][i].kind;
+	if (n.len > 12 && name_is(n.p, "x-forwarded-", 12))
 		return HF_UNTRUSTED;
 	return HF_OTHER;
 }
 
 /* tchar of RFC 9110 */
+static const unsigned char tchar[256] = {
+	['!'] = 1, ['#'] = 1, ['$'] = 1, ['%'] = 1, ['&'] = 1, ['\''] = 1,
+	['*'] = 1, ['+'] = 1, ['-'] = 1, ['.'] = 1, ['^'] = 1, ['_'] = 1,
+	['`'] = 1, ['|'] = 1, ['~'] = 1,
+	['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1,
+	['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
+	['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1,
+	['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1,
+	['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1,
+	['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1,
+	['Y'] = 1, ['Z'] = 1,
+	['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1,
+	['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1,
+	['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1,
+	['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1,
+	['y'] = 1, ['z'] = 1,
+};
+
 static int
 is_tchar(int c)
 {
-	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9'))
-		return 1;
-	return c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL;
+	return tchar[(unsigned char)c];
 }
 
 void
@@ -85,8 +109,7 @@ scan_first_line(const struct head_scan *s, const char *p, size_t n)
 		return 0;
 	}
 	for (i = 0; i < n; i++)
-		if (p[i] == ' ')
-			spaces++;
+		spaces += p[i] == ' ';
 	if (spaces != 2 || n < 9 || (memcmp(p + n - 9, " HTTP/1.1", 9) != 0 &&
 	    memcmp(p + n - 9, " HTTP/1.0", 9) != 0))
 		return 400;
@@ -133,10 +156,34 @@ too_long(const struct head_scan *s)
 int
 head_scan(struct head_scan *s, const char *p, size_t len, size_t *headlen)
 {
-	size_t	 i, n;
-	int	 rc;
+	const char	*nl;
+	size_t		 i, n;
+	int		 rc;
 
-	for (i = s->pos; i < len; i++) {
+	/*
+	 * Fast path, whole lines: a CRLF-terminated, non-empty line of
+	 * allowed length with no other CR is checked here at memchr speed.
+	 * Anything else (a partial line, the empty line, any anomaly) goes
+	 * to the byte loop below, which finds and names the error.
+	 */
+	for (i = s->pos; i < len; i = s->line) {
+		nl = memchr(p + i, '\n', len - i);
+		if (nl == NULL)
+			break;
+		n = (size_t)(nl - p);
+		if (n < s->line + 2 || p[n - 1] != '\r' ||
+		    n - 1 - s->line > line_max(s) ||
+		    memchr(p + i, '\r', n - 1 - i) != NULL)
+			break;
+		rc = s->nlines == 0 ? scan_first_line(s, p + s->line,
+		    n - 1 - s->line) : scan_field_line(s, p + s->line,
+		    n - 1 - s->line);
+		if (rc != 0)
+			return rc;
+		s->nlines++;
+		s->line = n + 1;
+	}
+	for (; i < len; i++) {
 		if (p[i] == '\r') {
 			if (i + 1 == len)
 				break;
@@ -172,7 +219,8 @@ head_scan(struct head_scan *s, const char *p, size_t len, size_t *headlen)
 		s->line = i + 1;
 	}
 	s->pos = i;
-	if (len - s->line > line_max(s))
+	/* a partial line may end with its CR: that is no content */
+	if (len - s->line > line_max(s) + 1)
 		return too_long(s);
 	if (len > (s->response ? ROUTER_RESP_HEAD_MAX_BYTES :
 	    ROUTER_HEAD_MAX_BYTES))
@@ -595,11 +643,10 @@ head_request_id_make(char out[37], const uint8_t rnd[16])
 
 /* ---- rewriting */
 
-int
-head_is_hop(const struct head *h, struct slice name)
+static int
+is_hop(const struct head *h, unsigned k, struct slice name)
 {
-	unsigned	k = hf_kind_of(name);
-	size_t		i;
+	size_t i;
 
 	if (k == HF_CONNECTION || k == HF_HOP || k == HF_UPGRADE ||
 	    k == HF_TE)
@@ -609,6 +656,15 @@ head_is_hop(const struct head *h, struct slice name)
 			return 1;
 	return 0;
 }
+
+int
+head_is_hop(const struct head *h, struct slice name)
+{
+	return is_hop(h, hf_kind_of(name), name);
+}
+
+/* a string literal, without strlen */
+#define ADDL(out, lit)	buf_add((out), (lit), sizeof(lit) - 1)
 
 /* buf_addf("%llu") without the printf machinery: per request, twice */
 static void
@@ -627,10 +683,20 @@ add_u64(struct buf *out, uint64_t v)
 static void
 add_field(struct buf *out, struct slice n, struct slice v)
 {
-	buf_add(out, n.p, n.len);
-	buf_add(out, ": ", 2);
-	buf_add(out, v.p, v.len);
-	buf_add(out, "\r\n", 2);
+	char *o;
+
+	buf_grow(out, n.len + v.len + 4);
+	o = out->p + out->len;
+	memcpy(o, n.p, n.len);
+	o += n.len;
+	*o++ = ':';
+	*o++ = ' ';
+	memcpy(o, v.p, v.len);
+	o += v.len;
+	*o++ = '\r';
+	*o++ = '\n';
+	*o = '\0';
+	out->len += n.len + v.len + 4;
 }
 
 static int
@@ -646,6 +712,7 @@ head_write_request(const struct head *h, const struct head_fwd *fwd,
 	const char	*m = llhttp_method_name((llhttp_method_t)h->method);
 	size_t		 i, nxff = 0, nvia = 0;
 
+	buf_grow(out, 512 + h->path.len);
 	buf_adds(out, m);
 	buf_addch(out, ' ');
 	buf_add(out, h->path.p, h->path.len);
@@ -664,7 +731,8 @@ head_write_request(const struct head *h, const struct head_fwd *fwd,
 		default:
 			break;
 		}
-		if (has_underscore(f->name) || head_is_hop(h, f->name))
+		if (has_underscore(f->name) || (h->ntokens > 0 &&
+		    is_hop(h, f->kind, f->name)))
 			continue;
 		if (f->kind == HF_VIA) {
 			nvia++;
@@ -672,41 +740,41 @@ head_write_request(const struct head *h, const struct head_fwd *fwd,
 		}
 		add_field(out, f->name, f->value);
 	}
-	buf_adds(out, "X-Forwarded-For: ");
+	ADDL(out, "X-Forwarded-For: ");
 	for (i = 0; i < h->nf && nxff > 0; i++)
 		if (h->f[i].kind == HF_XFF && h->f[i].value.len > 0) {
 			buf_add(out, h->f[i].value.p, h->f[i].value.len);
-			buf_adds(out, ", ");
+			ADDL(out, ", ");
 		}
 	buf_add(out, fwd->client_ip.p, fwd->client_ip.len);
-	buf_adds(out, "\r\nX-Forwarded-Proto: ");
+	ADDL(out, "\r\nX-Forwarded-Proto: ");
 	buf_adds(out, fwd->proto);
-	buf_adds(out, "\r\nX-Forwarded-Port: ");
+	ADDL(out, "\r\nX-Forwarded-Port: ");
 	add_u64(out, fwd->port);
-	buf_adds(out, "\r\nX-Request-Start: ");
+	ADDL(out, "\r\nX-Request-Start: ");
 	add_u64(out, fwd->start_ms);
-	buf_adds(out, "\r\nX-Request-Id: ");
+	ADDL(out, "\r\nX-Request-Id: ");
 	buf_add(out, fwd->request_id.p, fwd->request_id.len);
-	buf_adds(out, "\r\nVia: ");
+	ADDL(out, "\r\nVia: ");
 	for (i = 0; i < h->nf && nvia > 0; i++)
 		if (h->f[i].kind == HF_VIA) {
 			buf_add(out, h->f[i].value.p, h->f[i].value.len);
-			buf_adds(out, ", ");
+			ADDL(out, ", ");
 		}
-	buf_adds(out, "1.1 paas-router\r\n");
+	ADDL(out, "1.1 paas-router\r\n");
 	if (h->flags & HEAD_CHUNKED)
-		buf_adds(out, "Transfer-Encoding: chunked\r\n");
+		ADDL(out, "Transfer-Encoding: chunked\r\n");
 	else if (h->flags & HEAD_HAS_CL) {
-		buf_adds(out, "Content-Length: ");
+		ADDL(out, "Content-Length: ");
 		add_u64(out, h->content_length);
-		buf_adds(out, "\r\n");
+		ADDL(out, "\r\n");
 	}
 	if (h->flags & HEAD_UPGRADE) {
-		buf_adds(out, "Connection: Upgrade\r\nUpgrade: ");
+		ADDL(out, "Connection: Upgrade\r\nUpgrade: ");
 		buf_add(out, h->upgrade.p, h->upgrade.len);
-		buf_adds(out, "\r\n");
+		ADDL(out, "\r\n");
 	}
-	buf_adds(out, "\r\n");
+	ADDL(out, "\r\n");
 }
 
 void
@@ -714,9 +782,9 @@ head_write_response(const struct head *h, unsigned outflags, struct buf *out)
 {
 	size_t i;
 
-	buf_adds(out, "HTTP/1.1 ");
+	ADDL(out, "HTTP/1.1 ");
 	if (h->status < 100 || h->status > 999)
-		buf_adds(out, "500");
+		ADDL(out, "500");
 	else
 		add_u64(out, (uint64_t)h->status);
 	buf_addch(out, ' ');
@@ -726,25 +794,25 @@ head_write_response(const struct head *h, unsigned outflags, struct buf *out)
 		const struct head_field *f = &h->f[i];
 
 		if (f->kind == HF_CL || f->kind == HF_TE ||
-		    head_is_hop(h, f->name))
+		    is_hop(h, f->kind, f->name))
 			continue;
 		add_field(out, f->name, f->value);
 	}
 	if (outflags & HEAD_OUT_CHUNKED)
-		buf_adds(out, "Transfer-Encoding: chunked\r\n");
+		ADDL(out, "Transfer-Encoding: chunked\r\n");
 	else if (h->flags & HEAD_HAS_CL) {
-		buf_adds(out, "Content-Length: ");
+		ADDL(out, "Content-Length: ");
 		add_u64(out, h->content_length);
-		buf_adds(out, "\r\n");
+		ADDL(out, "\r\n");
 	}
 	if (outflags & HEAD_OUT_UPGRADE) {
-		buf_adds(out, "Connection: Upgrade\r\nUpgrade: ");
+		ADDL(out, "Connection: Upgrade\r\nUpgrade: ");
 		buf_add(out, h->upgrade.p, h->upgrade.len);
-		buf_adds(out, "\r\n");
+		ADDL(out, "\r\n");
 	} else if (outflags & HEAD_OUT_CLOSE) {
-		buf_adds(out, "Connection: close\r\n");
+		ADDL(out, "Connection: close\r\n");
 	} else if (outflags & HEAD_OUT_KEEPALIVE) {
-		buf_adds(out, "Connection: keep-alive\r\n");
+		ADDL(out, "Connection: keep-alive\r\n");
 	}
-	buf_adds(out, "\r\n");
+	ADDL(out, "\r\n");
 }

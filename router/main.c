@@ -56,8 +56,18 @@ struct listener {
 	unsigned	port;
 };
 
+/* An accepted socket on its way from the acceptor to a worker. */
+struct handoff {
+	int		fd;
+	unsigned	port;
+};
+
 struct wthread {
 	struct worker	 w;
+	uv_mutex_t	 hlock;		/* guards hq: acceptor and worker */
+	struct handoff	*hq;
+	size_t		 hn, hcap;
+	uv_async_t	 hasync;	/* hq has sockets */
 	uv_loop_t	 loop;
 	uv_thread_t	 tid;
 	int		 fds[LISTEN_MAX];
@@ -72,6 +82,26 @@ struct wthread {
 	int		 watching, polling;
 };
 
+/*
+ * --accept: how connections reach the workers. reuseport: each worker
+ * has its own listening socket per address (SO_REUSEPORT) and accepts
+ * on its loop; the kernel spreads connections. handoff: the main thread
+ * accepts on every one of those sockets and hands each connection to
+ * the next worker in turn. With one worker both are the same.
+ */
+enum accept_mode { ACCEPT_REUSEPORT, ACCEPT_HANDOFF };
+
+static const char *const accept_names[] = {
+	[ACCEPT_REUSEPORT] = "reuseport",
+	[ACCEPT_HANDOFF] = "handoff",
+};
+
+struct acceptor {
+	uv_poll_t	 poll;
+	int		 fd;
+	unsigned	 port;
+};
+
 static struct {
 	struct listener	 listen[LISTEN_MAX];
 	size_t		 nlisten;
@@ -81,8 +111,13 @@ static struct {
 	const char	*user;
 	const char	*config;
 	int		 nworkers;
+	enum accept_mode accept;
+	struct acceptor	*acc;		/* handoff: one per listening fd */
+	size_t		 nacc;
+	unsigned	 next;		/* handoff: next worker */
 	int		 check_only;
 	struct wthread	*wt;
+	struct slots	 slots;		/* in-flight and queue counts */
 	uv_loop_t	*loop;
 	uv_signal_t	 sigterm, sigint;
 	uv_tcp_t	 admin_srv;
@@ -111,7 +146,8 @@ usage(void)
 {
 	fprintf(stderr, "usage: paas-router --listen HOST:PORT [--listen ...] "
 	    "--routes FILE\n\t[--log-socket PATH] [--admin HOST:PORT] "
-	    "[--workers N] [--user USER]\n\t[--config FILE] [-n]\n");
+	    "[--workers N] [--accept reuseport|handoff]\n\t[--user USER] "
+	    "[--config FILE] [-n]\n");
 	exit(2);
 }
 
@@ -259,6 +295,25 @@ on_accept(uv_stream_t *s, int status)
 	conn_accept(&wt->w, s, i < wt->nsrv ? wt->ports[i] : 0);
 }
 
+/* handoff: the sockets the acceptor queued for this worker */
+static void
+on_handoff(uv_async_t *a)
+{
+	struct wthread	*wt = a->data;
+	struct handoff	*q;
+	size_t		 n, i;
+
+	uv_mutex_lock(&wt->hlock);
+	q = wt->hq;
+	n = wt->hn;
+	wt->hq = NULL;
+	wt->hn = wt->hcap = 0;
+	uv_mutex_unlock(&wt->hlock);
+	for (i = 0; i < n; i++)
+		conn_adopt(&wt->w, q[i].fd, q[i].port);
+	free(q);
+}
+
 static void
 on_deadline(uv_timer_t *t)
 {
@@ -273,7 +328,7 @@ on_stop(uv_async_t *a)
 	struct wthread	*wt = a->data;
 	size_t		 i;
 
-	for (i = 0; i < wt->nsrv; i++)
+	for (i = 0; i < wt->nsrv && R.accept == ACCEPT_REUSEPORT; i++)
 		uv_close((uv_handle_t *)&wt->srv[i], NULL);
 	if (wt->watching)
 		uv_close((uv_handle_t *)&wt->watch, NULL);
@@ -300,7 +355,7 @@ worker_main(void *arg)
 	struct wthread	*wt = arg;
 	size_t		 i;
 
-	for (i = 0; i < wt->nsrv; i++) {
+	for (i = 0; i < wt->nsrv && R.accept == ACCEPT_REUSEPORT; i++) {
 		uv_tcp_init(&wt->loop, &wt->srv[i]);
 		if (uv_tcp_open(&wt->srv[i], wt->fds[i]) != 0 ||
 		    uv_listen((uv_stream_t *)&wt->srv[i], 1024, on_accept) != 0)
@@ -314,6 +369,11 @@ worker_main(void *arg)
 	wt->w.table = NULL;
 	upstream_free(&wt->w.up);
 	conn_worker_release(&wt->w);
+	/* handed over after the stop: never served */
+	for (i = 0; i < wt->hn; i++)
+		close(wt->hq[i].fd);
+	free(wt->hq);
+	uv_mutex_destroy(&wt->hlock);
 	accesslog_close(&wt->w.log);
 	uv_loop_close(&wt->loop);
 }
@@ -343,6 +403,17 @@ listen_fd(const struct sockaddr_storage *sa)
 	return fd;
 }
 
+/* A slot was given back with requests waiting elsewhere. */
+static void
+wake_peers(struct worker *self)
+{
+	int i;
+
+	for (i = 0; i < R.nworkers; i++)
+		if (&R.wt[i].w != self)
+			uv_async_send(&R.wt[i].w.wake);
+}
+
 static void
 worker_setup(struct wthread *wt, int index)
 {
@@ -362,7 +433,9 @@ worker_setup(struct wthread *wt, int index)
 		fatal("getrandom");
 	wt->w.rng[0] = seed[0] | 1;
 	wt->w.rng[1] = seed[1];
-	upstream_init(&wt->w.up, &wt->loop, timeouts.pool_idle_ms);
+	upstream_init(&wt->w.up, &wt->loop, timeouts.pool_idle_ms, &R.slots);
+	conn_worker_init(&wt->w);
+	wt->w.wake_peers = wake_peers;
 	if (accesslog_open(&wt->w.log, R.logsock) != 0)
 		fatal("log socket %s", R.logsock);
 	t = routes_read(R.routes, index == 0);
@@ -384,9 +457,89 @@ worker_setup(struct wthread *wt, int index)
 	wt->nsrv = R.nlisten;
 	uv_async_init(&wt->loop, &wt->stop, on_stop);
 	wt->stop.data = wt;
+	uv_mutex_init(&wt->hlock);
+	uv_async_init(&wt->loop, &wt->hasync, on_handoff);
+	wt->hasync.data = wt;
+	uv_unref((uv_handle_t *)&wt->hasync);
 	uv_timer_init(&wt->loop, &wt->deadline);
 	wt->deadline.data = wt;
 	routes_watch(wt);
+}
+
+/* ---- handoff: one accept loop on the main thread */
+
+static void
+on_acceptable(uv_poll_t *p, int status, int events)
+{
+	struct acceptor	*a = p->data;
+	struct wthread	*wt;
+	int		 fd, i;
+
+	(void)events;
+	if (status < 0)
+		return;
+	/* a bounded batch per wakeup: the loop stays responsive */
+	for (i = 0; i < 64; i++) {
+		fd = accept4(a->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0)
+			return;
+		wt = &R.wt[R.next++ % (unsigned)R.nworkers];
+		uv_mutex_lock(&wt->hlock);
+		if (wt->hn == wt->hcap) {
+			size_t ncap = wt->hcap ? wt->hcap * 2 : 64;
+			struct handoff *nq = realloc(wt->hq, ncap * sizeof(*nq));
+
+			if (nq == NULL)
+				abort();
+			wt->hq = nq;
+			wt->hcap = ncap;
+		}
+		wt->hq[wt->hn].fd = fd;
+		wt->hq[wt->hn].port = a->port;
+		wt->hn++;
+		uv_mutex_unlock(&wt->hlock);
+		uv_async_send(&wt->hasync);
+	}
+}
+
+static void
+acceptor_closed(uv_handle_t *h)
+{
+	struct acceptor *a = h->data;
+
+	close(a->fd);
+}
+
+static void
+acceptors_start(void)
+{
+	size_t	 i;
+	int	 w;
+
+	R.nacc = (size_t)R.nworkers * R.nlisten;
+	R.acc = calloc(R.nacc, sizeof(*R.acc));
+	if (R.acc == NULL)
+		abort();
+	for (w = 0; w < R.nworkers; w++)
+		for (i = 0; i < R.nlisten; i++) {
+			struct acceptor *a = &R.acc[(size_t)w * R.nlisten + i];
+
+			a->fd = R.wt[w].fds[i];
+			a->port = R.wt[w].ports[i];
+			if (uv_poll_init(R.loop, &a->poll, a->fd) != 0)
+				fatalx("acceptor: poll failed");
+			a->poll.data = a;
+			uv_poll_start(&a->poll, UV_READABLE, on_acceptable);
+		}
+}
+
+static void
+acceptors_stop(void)
+{
+	size_t i;
+
+	for (i = 0; i < R.nacc; i++)
+		uv_close((uv_handle_t *)&R.acc[i].poll, acceptor_closed);
 }
 
 /* ---- admin listener: Prometheus text on GET /metrics */
@@ -500,6 +653,7 @@ on_signal(uv_signal_t *h, int sig)
 	uv_close((uv_handle_t *)&R.sigusr2, NULL);
 	if (R.admin)
 		uv_close((uv_handle_t *)&R.admin_srv, NULL);
+	acceptors_stop();
 }
 
 static void
@@ -639,7 +793,14 @@ parse_args(int argc, char **argv)
 			R.user = v;
 		else if (strcmp(a, "--config") == 0)
 			R.config = v;
-		else if (strcmp(a, "--workers") == 0) {
+		else if (strcmp(a, "--accept") == 0) {
+			if (strcmp(v, accept_names[ACCEPT_REUSEPORT]) == 0)
+				R.accept = ACCEPT_REUSEPORT;
+			else if (strcmp(v, accept_names[ACCEPT_HANDOFF]) == 0)
+				R.accept = ACCEPT_HANDOFF;
+			else
+				fatalx("--accept: reuseport or handoff");
+		} else if (strcmp(a, "--workers") == 0) {
 			if (parse_int(v, 1, ROUTER_WORKERS_MAX, &R.nworkers) != 0)
 				fatalx("--workers: 1 to %d", ROUTER_WORKERS_MAX);
 		} else
@@ -684,17 +845,28 @@ main(int argc, char **argv)
 		R.nworkers = n < 1 ? 1 : n > ROUTER_WORKERS_MAX ?
 		    ROUTER_WORKERS_MAX : (int)n;
 	}
-	uv_loop_init(&loop);
-	R.loop = &loop;
+	slots_init(&R.slots);
 	R.wt = calloc((size_t)R.nworkers, sizeof(*R.wt));
 	if (R.wt == NULL)
 		abort();
 	for (i = 0; i < R.nworkers; i++)
 		worker_setup(&R.wt[i], i);
+	/*
+	 * One worker runs on the main thread, signals and admin on its
+	 * loop: a process that never made a thread skips libc's
+	 * cancellation and locking work on every read and write.
+	 */
+	if (R.nworkers == 1) {
+		R.loop = &R.wt[0].loop;
+		R.accept = ACCEPT_REUSEPORT;
+	} else {
+		uv_loop_init(&loop);
+		R.loop = &loop;
+	}
 	if (R.admin) {
 		if (route_parse_addr(R.admin, &asa) != 0)
 			fatalx("bad --admin '%s'", R.admin);
-		uv_tcp_init(&loop, &R.admin_srv);
+		uv_tcp_init(R.loop, &R.admin_srv);
 		if (R.admin_fd < 0 && (R.admin_fd = listen_fd(&asa)) < 0)
 			fatalx("admin listen %s failed", R.admin);
 		fcntl(R.admin_fd, F_SETFD, FD_CLOEXEC);
@@ -704,16 +876,19 @@ main(int argc, char **argv)
 	}
 	if (R.user)
 		drop_privileges(R.user);
-	uv_signal_init(&loop, &R.sigterm);
-	uv_signal_init(&loop, &R.sigint);
+	uv_signal_init(R.loop, &R.sigterm);
+	uv_signal_init(R.loop, &R.sigint);
 	uv_signal_start(&R.sigterm, on_signal, SIGTERM);
 	uv_signal_start(&R.sigint, on_signal, SIGINT);
-	uv_signal_init(&loop, &R.sigusr2);
+	uv_signal_init(R.loop, &R.sigusr2);
 	uv_signal_start(&R.sigusr2, on_upgrade, SIGUSR2);
-	for (i = 0; i < R.nworkers; i++)
+	if (R.accept == ACCEPT_HANDOFF)
+		acceptors_start();
+	for (i = 0; i < R.nworkers && R.nworkers > 1; i++)
 		if (uv_thread_create(&R.wt[i].tid, worker_main, &R.wt[i]) != 0)
 			fatalx("thread create failed");
-	log_info("listening workers=%d addr=%s", R.nworkers, R.listen[0].addr);
+	log_info("listening workers=%d accept=%s addr=%s", R.nworkers,
+	    accept_names[R.accept], R.listen[0].addr);
 	if (getenv(ENV_PARENT) != NULL) {
 		int old;
 
@@ -722,13 +897,19 @@ main(int argc, char **argv)
 			kill(old, SIGTERM);
 		unsetenv(ENV_PARENT);
 	}
-	uv_run(&loop, UV_RUN_DEFAULT);
-	for (i = 0; i < R.nworkers; i++)
-		uv_thread_join(&R.wt[i].tid);
-	uv_walk(&loop, walk_close, NULL);
-	uv_run(&loop, UV_RUN_DEFAULT);
-	uv_loop_close(&loop);
+	if (R.nworkers == 1) {
+		worker_main(&R.wt[0]);
+	} else {
+		uv_run(&loop, UV_RUN_DEFAULT);
+		for (i = 0; i < R.nworkers; i++)
+			uv_thread_join(&R.wt[i].tid);
+		uv_walk(&loop, walk_close, NULL);
+		uv_run(&loop, UV_RUN_DEFAULT);
+		uv_loop_close(&loop);
+	}
 	free(R.wt);
+	free(R.acc);
+	slots_free(&R.slots);
 	log_info("stopped");
 	return 0;
 }

@@ -7,8 +7,8 @@ static const uint64_t bucket_ms[METRICS_BUCKETS] = {
 	1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 5000, 30000,
 };
 
-static size_t
-app_slot(struct metrics *m, const char *app)
+size_t
+metrics_app_slot(struct metrics *m, const char *app)
 {
 	size_t	 h = 5381, i, k;
 
@@ -34,7 +34,13 @@ app_slot(struct metrics *m, const char *app)
 void
 metrics_request(struct metrics *m, const char *app, int status, uint64_t ms)
 {
-	size_t	 s = app_slot(m, app), b;
+	metrics_request_at(m, metrics_app_slot(m, app), status, ms);
+}
+
+void
+metrics_request_at(struct metrics *m, size_t s, int status, uint64_t ms)
+{
+	size_t	 b;
 	int	 cls = status / 100;
 
 	if (cls < 1 || cls > 5)

@@ -33,6 +33,10 @@ struct metrics {
 
 void	metrics_request(struct metrics *, const char *app, int status,
 	    uint64_t ms);
+/* metrics_app_slot(): where app's counters are, for metrics_request_at */
+size_t	metrics_app_slot(struct metrics *, const char *app);
+void	metrics_request_at(struct metrics *, size_t slot, int status,
+	    uint64_t ms);
 /* metrics_render(): Prometheus text of the sum of n workers' counters. */
 void	metrics_render(struct metrics *const *, size_t n, struct buf *out);
 

@@ -31,6 +31,7 @@ struct route_app {
 	uint64_t		 body_max;		/* bytes */
 	struct route_inst	*inst;
 	size_t			 ninst;
+	unsigned		 mslot;	/* worker's metrics slot + 1, 0: unknown */
 };
 
 struct route_dom {

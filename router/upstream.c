@@ -1,5 +1,7 @@
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "conn.h"
 #include "upstream.h"
@@ -29,20 +31,30 @@ stream_send(uv_stream_t *s, struct buf *out, uv_write_cb cb, size_t *queued)
 {
 	struct wreq	*w;
 	uv_buf_t	 b;
+	uv_os_fd_t	 fd;
+	ssize_t		 sent;
 	size_t		 len, done = 0;
 	int		 n;
 
 	*queued = 0;
 	if (out->len == 0)
 		return 0;
-	b = uv_buf_init(out->p, (unsigned)out->len);
-	n = uv_try_write(s, &b, 1);
-	if (n < 0 && n != UV_EAGAIN) {
-		buf_reset(out);
-		return n;
+	/*
+	 * uv_try_write() without its write(2): send(2) skips the file
+	 * position work of write(2), and nothing queued may be overtaken.
+	 */
+	if (s->write_queue_size == 0 && uv_fileno((uv_handle_t *)s, &fd) == 0) {
+		do
+			sent = send(fd, out->p, out->len, MSG_DONTWAIT |
+			    MSG_NOSIGNAL);
+		while (sent < 0 && errno == EINTR);
+		if (sent < 0 && errno != EAGAIN) {
+			buf_reset(out);
+			return -errno;
+		}
+		if (sent > 0)
+			done = (size_t)sent;
 	}
-	if (n > 0)
-		done = (size_t)n;
 	if (done == out->len) {
 		buf_reset(out);
 		return 0;
@@ -78,6 +90,7 @@ on_sweep(uv_timer_t *t)
 		if (be->gen != u->gen && be->nconns == 0 &&
 		    be->outstanding == 0) {
 			*pb = be->next;
+			slot_put(u->slots, be->slot);
 			free(be);
 			continue;
 		}
@@ -86,12 +99,14 @@ on_sweep(uv_timer_t *t)
 }
 
 void
-upstream_init(struct upstream *u, uv_loop_t *loop, uint64_t pool_idle_ms)
+upstream_init(struct upstream *u, uv_loop_t *loop, uint64_t pool_idle_ms,
+    struct slots *slots)
 {
 	uint64_t every;
 
 	memset(u, 0, sizeof(*u));
 	u->loop = loop;
+	u->slots = slots;
 	u->pool_idle_ms = pool_idle_ms;
 	uv_timer_init(loop, &u->sweep);
 	u->sweep.data = u;
@@ -120,6 +135,7 @@ upstream_bind_table(struct upstream *u, struct route_table *t)
 					abort();
 				memcpy(be->addr, in->addr, sizeof(be->addr));
 				be->sa = in->sa;
+				be->slot = slot_get(u->slots, be->addr);
 				be->next = u->list;
 				u->list = be;
 			}
@@ -310,6 +326,7 @@ upstream_free(struct upstream *u)
 
 	for (be = u->list; be != NULL; be = next) {
 		next = be->next;
+		slot_put(u->slots, be->slot);
 		free(be);
 	}
 	u->list = NULL;

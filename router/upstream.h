@@ -8,6 +8,7 @@
 
 #include "buf.h"
 #include "route.h"
+#include "slot.h"
 
 struct conn;
 
@@ -33,7 +34,8 @@ struct upconn {
 struct backend {
 	char			 addr[64];
 	struct sockaddr_storage	 sa;
-	unsigned		 outstanding;	/* requests in flight */
+	unsigned		 outstanding;	/* this worker's, in flight */
+	struct slot		*slot;		/* every worker's, in flight */
 	uint64_t		 skip_until_ms;	/* failing: skipped until */
 	struct upconn		*idle;		/* pool, most recent first */
 	size_t			 nidle;
@@ -45,13 +47,15 @@ struct backend {
 struct upstream {
 	uv_loop_t		*loop;
 	struct backend		*list;
+	struct slots		*slots;		/* shared by the workers */
 	uint64_t		 gen;		/* current table's generation */
 	uint64_t		 pool_idle_ms;
 	int			 stopping;	/* pool no longer kept */
 	uv_timer_t		 sweep;
 };
 
-void	upstream_init(struct upstream *, uv_loop_t *, uint64_t pool_idle_ms);
+void	upstream_init(struct upstream *, uv_loop_t *, uint64_t pool_idle_ms,
+	    struct slots *);
 /* upstream_bind_table(): attach a backend to each instance of t. */
 void	upstream_bind_table(struct upstream *, struct route_table *);
 /* upstream_stop() closes the idle pool and the sweep timer. */

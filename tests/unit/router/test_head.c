@@ -177,6 +177,84 @@ test_head_smuggling_vectors(void **state)
 	}
 }
 
+/* head_scan() over raw, fed whole or growing by step bytes a call */
+static int
+scan_steps(const char *raw, size_t len, size_t step, size_t *headlen)
+{
+	struct head_scan	s;
+	size_t			n = 0;
+	int			rc = HEAD_MORE;
+
+	head_scan_init(&s, 0);
+	while (rc == HEAD_MORE && n < len) {
+		n = n + step < len ? n + step : len;
+		rc = head_scan(&s, raw, n, headlen);
+	}
+	return rc;
+}
+
+/*
+ * Lines are checked whole at memchr speed when they can be, else byte
+ * by byte: however the bytes arrive (every split, a byte at a time),
+ * the answer and the head's length are those of the whole.
+ */
+static void
+test_head_scan_splits(void **state)
+{
+	static const char *const heads[] = {
+		"GET / HTTP/1.1\r\nHost: a\r\nX-Y: z\r\n\r\nbody",
+		"GET / HTTP/1.1\r\nHost: a\rX: y\r\n\r\n",
+		"GET / HTTP/1.1\r\nHost: a\nX: y\r\n\r\n",
+		"GET / HTTP/1.1\r\nHost: a\r\n x: folded\r\n\r\n",
+		"GET / HTTP/1.1\r\nBad Name: a\r\n\r\n",
+		"GET / HTTP/1.1\r\n: empty\r\n\r\n",
+		"GET / HTTP/2.0\r\nHost: a\r\n\r\n",
+		"\r\nGET / HTTP/1.1\r\n\r\n",
+		"GET / HTTP/1.1\r\r\nHost: a\r\n\r\n",
+	};
+	struct buf	 b = BUF_INIT;
+	size_t		 i, step, whole_len, len;
+	int		 whole, rc;
+
+	(void)state;
+	for (i = 0; i <= sizeof(heads) / sizeof(heads[0]); i++) {
+		buf_reset(&b);
+		if (i < sizeof(heads) / sizeof(heads[0])) {
+			buf_adds(&b, heads[i]);
+		} else {
+			/* a request line exactly at the limit, then one over */
+			buf_adds(&b, "GET /");
+			while (b.len < ROUTER_REQUEST_LINE_MAX_BYTES - 9)
+				buf_addch(&b, 'a');
+			buf_adds(&b, " HTTP/1.1\r\nHost: a\r\n\r\n");
+		}
+		whole_len = 0;
+		whole = scan_steps(b.p, b.len, b.len, &whole_len);
+		for (step = 1; step < 64 && step < b.len; step++) {
+			len = 0;
+			rc = scan_steps(b.p, b.len, step, &len);
+			if (rc != whole || len != whole_len)
+				fail_msg("head %zu step %zu: got %d/%zu, whole "
+				    "%d/%zu", i, step, rc, len, whole, whole_len);
+		}
+		if (i == 0)
+			assert_int_equal(whole, HEAD_DONE);
+		else if (i == sizeof(heads) / sizeof(heads[0]))
+			assert_int_equal(whole, HEAD_DONE);
+		else
+			assert_int_equal(whole, 400);
+	}
+	/* one byte more on that request line: 414 */
+	buf_reset(&b);
+	buf_adds(&b, "GET /");
+	while (b.len < ROUTER_REQUEST_LINE_MAX_BYTES - 8)
+		buf_addch(&b, 'a');
+	buf_adds(&b, " HTTP/1.1\r\nHost: a\r\n\r\n");
+	assert_int_equal(scan_steps(b.p, b.len, b.len, &len), 414);
+	assert_int_equal(scan_steps(b.p, b.len, 7, &len), 414);
+	buf_release(&b);
+}
+
 static void
 test_head_limits(void **state)
 {
@@ -421,6 +499,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_head_accepts_plain_requests),
 		cmocka_unit_test(test_head_smuggling_vectors),
+		cmocka_unit_test(test_head_scan_splits),
 		cmocka_unit_test(test_head_limits),
 		cmocka_unit_test(test_head_scan_incremental),
 		cmocka_unit_test(test_head_request_id),
