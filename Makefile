@@ -14,7 +14,7 @@ DEBS	:= build-essential pkg-config git libuv1-dev libsqlite3-dev \
 	   libjansson-dev libgit2-dev libcmocka-dev node-llhttp \
 	   libcurl4-openssl-dev libarchive-dev libyaml-dev libseccomp-dev \
 	   libssl-dev zlib1g-dev sqlite3 curl iproute2 procps psmisc valgrind \
-	   openssh-client openssh-server nftables
+	   openssh-client openssh-server nftables clang
 
 PKGS	:= libuv sqlite3 jansson libgit2 libcurl libarchive yaml-0.1 \
 	   libseccomp openssl zlib
@@ -191,7 +191,7 @@ $(B)/fuzz/fuzz_head: $(FUZZ_SRCS) router/head.h router/router.h
 	@mkdir -p $(@D) $(B)/fuzz/corpus-head
 	clang $(FUZZ_CFLAGS) -o $@ $(FUZZ_SRCS) $(shell pkg-config --libs jansson)
 .PHONY: fuzz bench-router
-fuzz: $(B)/fuzz/fuzz_head
+fuzz: deps $(B)/fuzz/fuzz_head
 	./$(B)/fuzz/fuzz_head -max_total_time=$(FUZZ_SECONDS) -max_len=20000 \
 	    $(B)/fuzz/corpus-head tests/fuzz/corpus/head
 
