@@ -79,14 +79,14 @@ $(B)/%.o: %.c
 
 # ---------------------------------------------------------------- lib
 LIB_SRCS := lib/buf.c lib/slice.c lib/perr.c lib/log.c lib/parse.c \
-	    lib/valid.c lib/gitcmd.c
+	    lib/valid.c lib/gitcmd.c lib/atomic.c
 LIBPAAS := $(B)/libpaas.a
 
 $(LIBPAAS): $(call objs_of,$(LIB_SRCS))
 	$(AR) rcs $@ $^
 
 UNIT_LIB := tests/unit/lib/test_buf tests/unit/lib/test_parse \
-	    tests/unit/lib/test_valid
+	    tests/unit/lib/test_valid tests/unit/lib/test_atomic
 UNIT_TESTS += $(UNIT_LIB)
 $(addprefix $(B)/,$(UNIT_LIB)): $(B)/%: $(B)/%.o $(LIBPAAS) $(LLHTTP_A)
 	$(tlink)

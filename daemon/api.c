@@ -14,6 +14,7 @@
 
 #include "api.h"
 #include "applog.h"
+#include "atomic.h"
 #include "build.h"
 #include "dyno.h"
 #include "gitsrv.h"
@@ -676,14 +677,13 @@ keys_write(struct paasd *pd, struct perr *err)
 {
 	struct store_key	*k = NULL;
 	struct buf		 text = BUF_INIT;
-	char			 dir[400], path[420], tmp[430], shell[300];
+	char			 dir[400], path[420], shell[300];
 	char			 line[SSHKEYS_LINE_MAX + 1024];
 	size_t			 n = 0, i;
-	int			 rc, fd;
+	int			 rc;
 
 	snprintf(dir, sizeof(dir), "%s/ssh", pd->data_dir);
 	snprintf(path, sizeof(path), "%s/authorized_keys", dir);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	snprintf(shell, sizeof(shell), "%s/paas-git-shell", pd->bin_dir);
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
 		return perr_set(err, -errno, "mkdir %s: %s", dir,
@@ -703,16 +703,9 @@ keys_write(struct paasd *pd, struct perr *err)
 	for (i = 0; i < n; i++)
 		store_key_release(&k[i]);
 	free(k);
-	if (rc == 0) {
-		fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
-		    O_NOFOLLOW, 0600);
-		if (fd < 0 || write(fd, text.p, text.len) != (ssize_t)text.len ||
-		    fsync(fd) != 0 || rename(tmp, path) != 0)
-			rc = perr_set(err, -EIO, "write %s: %s", path,
-			    strerror(errno));
-		if (fd >= 0)
-			close(fd);
-	}
+	if (rc == 0 && (rc = atomic_write(path, text.p, text.len,
+	    0600)) != 0)
+		rc = perr_set(err, rc, "write %s: %s", path, strerror(-rc));
 	buf_release(&text);
 	return rc;
 }

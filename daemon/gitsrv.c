@@ -14,6 +14,7 @@
 #include <uv.h>
 #include <zlib.h>
 
+#include "atomic.h"
 #include "gitcmd.h"
 #include "gitsrv.h"
 #include "log.h"
@@ -247,57 +248,29 @@ static const char pre_receive[] =
 int
 gitsrv_install_hooks(const char *data_dir)
 {
-	char	dir[512], tmp[600], path[600];
-	int	fd;
-	ssize_t	n;
+	char	dir[512], path[600];
 
 	snprintf(dir, sizeof(dir), "%s/hooks", data_dir);
 	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
 		return -errno;
 	if (chmod(dir, 0755) != 0)
 		return -errno;
-	snprintf(tmp, sizeof(tmp), "%s/.pre-receive.new", dir);
 	snprintf(path, sizeof(path), "%s/pre-receive", dir);
-	(void)unlink(tmp);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
-	    0555);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, pre_receive, sizeof(pre_receive) - 1);
-	if (n != (ssize_t)sizeof(pre_receive) - 1 || fchmod(fd, 0555) != 0 ||
-	    fsync(fd) != 0) {
-		close(fd);
-		(void)unlink(tmp);
-		return -EIO;
-	}
-	close(fd);
-	return rename(tmp, path) == 0 ? 0 : -errno;
+	return atomic_write(path, pre_receive, sizeof(pre_receive) - 1, 0555);
 }
 
 int
 gitsrv_set_head(const char *data_dir, const char *app, const char *branch)
 {
-	char	tmp[620], path[600], line[128];
-	int	fd, n;
+	char	path[600], line[128];
+	int	n;
 
 	n = snprintf(line, sizeof(line), "ref: refs/heads/%s\n", branch);
 	if (n < 0 || (size_t)n >= sizeof(line) ||
 	    (size_t)snprintf(path, sizeof(path), "%s/repos/%s.git/HEAD",
 	    data_dir, app) >= sizeof(path))
 		return -ENAMETOOLONG;
-	snprintf(tmp, sizeof(tmp), "%s.paas-new", path);
-	(void)unlink(tmp);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
-	    0644);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, line, (size_t)n) != n || fsync(fd) != 0) {
-		close(fd);
-		(void)unlink(tmp);
-		return -EIO;
-	}
-	close(fd);
-	return rename(tmp, path) == 0 ? 0 : -errno;
+	return atomic_write(path, line, (size_t)n, 0644);
 }
 
 /* ---------------------------------------------------------------- requests */

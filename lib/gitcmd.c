@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "atomic.h"
 #include "gitcmd.h"
 #include "parse.h"
 #include "valid.h"
@@ -71,26 +72,14 @@ gitcmd_init(struct gitcmd *g, const char *data_dir, const char *app,
 int
 gitcmd_limit_write(const char *data_dir, unsigned long long max_bytes)
 {
-	char	path[400], tmp[420], line[32];
-	int	fd, n;
+	char	path[400], line[32];
+	int	n;
 
 	n = snprintf(line, sizeof(line), "%llu\n", max_bytes);
 	if (!fits(snprintf(path, sizeof(path), "%s/%s", data_dir,
 	    GITCMD_LIMIT_FILE), sizeof(path)))
 		return -ENAMETOOLONG;
-	snprintf(tmp, sizeof(tmp), "%s.new", path);
-	(void)unlink(tmp);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
-	    0644);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, line, (size_t)n) != n || fsync(fd) != 0) {
-		close(fd);
-		(void)unlink(tmp);
-		return -EIO;
-	}
-	close(fd);
-	return rename(tmp, path) == 0 ? 0 : -errno;
+	return atomic_write(path, line, (size_t)n, 0644);
 }
 
 unsigned long long
