@@ -13,7 +13,9 @@ RUNS=${RUNS:-3}
 DURATION=${DURATION:-10}
 LOADS=${LOADS:-ka50 ka200 close50}
 # ACCEPT=0 skips the reuseport/handoff comparison (ALOADS: its loads)
-PROXIES=${PROXIES:-router nginx haproxy}
+# relay: bench/relay.c, a bare epoll byte relay with no HTTP parsing:
+# the floor a proxy's CPU per request can approach
+PROXIES=${PROXIES:-router nginx haproxy relay}
 BIN=${PAAS_BIN:-$(cd "$(dirname "$0")/.." && pwd)/bin}
 HOST=bench.test
 for t in wrk nginx haproxy taskset; do
@@ -34,7 +36,7 @@ port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));pri
 # four ports on the one backend: four instances, so that 200 connections
 # stay under the router's in-flight cap (50 per instance, then H11)
 BACK=$(port); BACK2=$(port); BACK3=$(port); BACK4=$(port)
-ROUTER=$(port); NGINX=$(port); HAPROXY=$(port)
+ROUTER=$(port); NGINX=$(port); HAPROXY=$(port); RELAY=$(port)
 
 # the backend: nginx answering from memory, on the wrk core
 mkdir -p "$DIR/back" "$DIR/ngx"
@@ -97,6 +99,9 @@ taskset -c 0 nginx -c "$DIR/ngx/nginx.conf" -p "$DIR/ngx" &
 PIDS+=($!); NPID=$!
 taskset -c 0 haproxy -f "$DIR/haproxy.cfg" -db 2>"$DIR/haproxy.err" &
 PIDS+=($!); HPID=$!
+cc -O2 -o "$DIR/relay" "$(dirname "$0")/relay.c"
+taskset -c 0 "$DIR/relay" $RELAY $BACK $BACK2 $BACK3 $BACK4 &
+PIDS+=($!); LPID=$!
 sleep 1
 
 # all pids of a proxy (nginx: master and worker)
@@ -153,6 +158,7 @@ for load in $LOADS; do
 			router) run router "$RPID" "$ROUTER" "$load" ;;
 			nginx) run nginx "$NPID" "$NGINX" "$load" ;;
 			haproxy) run haproxy "$HPID" "$HAPROXY" "$load" ;;
+			relay) run relay "$LPID" "$RELAY" "$load" ;;
 			esac
 		done
 	done
@@ -200,6 +206,11 @@ END {
 }
 
 table "$RESULTS" "$LOADS" "$PROXIES" nginx
+case " $PROXIES " in *" relay "*)
+	echo
+	echo "against the floor (a bare TCP relay):"
+	table "$RESULTS" "$LOADS" "$PROXIES" relay ;;
+esac
 
 # Accepting: SO_REUSEPORT (a listening socket per worker) against one
 # accept loop handing sockets over, 2 workers, the router unpinned.
