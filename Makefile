@@ -14,7 +14,7 @@ DEBS	:= build-essential pkg-config git libuv1-dev libsqlite3-dev \
 	   libjansson-dev libgit2-dev libcmocka-dev node-llhttp \
 	   libcurl4-openssl-dev libarchive-dev libyaml-dev libseccomp-dev \
 	   libssl-dev zlib1g-dev sqlite3 curl iproute2 procps psmisc valgrind \
-	   openssh-client openssh-server nftables clang
+	   openssh-client openssh-server nftables clang musl-tools
 
 PKGS	:= libuv sqlite3 jansson libgit2 libcurl libarchive yaml-0.1 \
 	   libseccomp openssl zlib
@@ -241,14 +241,27 @@ $(LIBPAAS): $(call objs_of,$(RUNTIME_LIB_SRCS))
 $(B)/lib/seccomp.o: PAAS_CFLAGS := $(filter-out -Ilib,$(PAAS_CFLAGS))
 
 # paas-init runs inside any rootfs: static, and never sanitized (the
-# sanitizer runtimes do not link statically).
+# sanitizer runtimes do not link statically). One runs in every
+# container, so it is built against musl when musl-gcc is there (Debian's
+# musl-tools): glibc's static start-up alone leaves ~35 KiB of private
+# pages in each instance, musl's a few.
+INIT_CC := $(shell command -v musl-gcc 2>/dev/null)
 PROGS += paas-init
+ifneq ($(INIT_CC),)
+$(B)/daemon/init.o: daemon/init.c
+	@mkdir -p $(@D)
+	$(INIT_CC) -std=c11 -D_GNU_SOURCE -O2 $(WARN) -c -o $@ $<
+$(BIN)/paas-init: $(B)/daemon/init.o
+	@mkdir -p $(@D)
+	$(INIT_CC) -static -s -o $@ $<
+else
 $(B)/daemon/init.o: daemon/init.c
 	@mkdir -p $(@D)
 	$(CC) $(filter-out -fsanitize% -fno-sanitize%,$(ALL_CFLAGS)) -c -o $@ $<
 $(BIN)/paas-init: $(B)/daemon/init.o
 	@mkdir -p $(@D)
 	$(CC) -static -o $@ $<
+endif
 
 UNIT_RUNTIME := tests/unit/lib/test_seccomp tests/unit/lib/test_cgroup \
 		tests/unit/lib/test_container

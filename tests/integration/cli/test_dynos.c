@@ -321,7 +321,7 @@ test_boot_timeout_and_grace(void **state)
 	    "printf 'web: sleep 300\\n' > Procfile && commit two\n"
 	    "! git push -q http://paas:$PAAS_TOKEN@127.0.0.1:%d/slowboot.git "
 	    "main > ../b1 2>&1\n"
-	    "grep -q 'boot timeout (R10)' ../b1\n"
+	    "grep -q 'boot timeout (R10)' ../b1 || { cat ../b1 >&2; false; }\n"
 	    "logs_have slowboot 'Error R10 (Boot timeout) -> Web process "
 	    "failed to bind to \\$PORT within 2 seconds'\n"
 	    "wait_for 30 sh -c \"paas ps -a slowboot | grep -q 'web.1: up .* "
@@ -688,5 +688,7 @@ main(void)
 	};
 
 	harness_alarm(600);
+	if (getenv("PAAS_TEST_FILTER"))		/* one test, e.g. while debugging */
+		cmocka_set_test_filter(getenv("PAAS_TEST_FILTER"));
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
