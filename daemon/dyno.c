@@ -1724,6 +1724,18 @@ dyno_init(struct paasd *p, uv_loop_t *l)
 
 	pd = p;
 	loop = l;
+	/*
+	 * Ports are handed out round robin from a random point of the
+	 * range: a restarted paasd (or a second one on the host, as in
+	 * tests) does not hand out the ports just used first.
+	 */
+	{
+		unsigned int r;
+
+		if (getrandom(&r, sizeof(r), 0) == sizeof(r))
+			last_port = DYNO_PORT_LO + (int)(r % (unsigned int)
+			    (DYNO_PORT_HI - DYNO_PORT_LO + 1));
+	}
 	if (store_release_fail_pending(pd->store, &err) != 0)
 		log_warnx("%s", err.msg);
 	adopt_all();
