@@ -415,10 +415,17 @@ unit: unit-bins
 		echo "=== $$t"; ./$(B)/$$t || fail=1; done; \
 	if [ $$fail != 0 ]; then echo "unit tests FAILED"; fi; exit $$fail
 
+# The tests remove every instance and app cgroup they make; the shared
+# paas/ roots under each hierarchy go too if the tests made them.
+CG_ROOTS := /sys/fs/cgroup/paas $(addprefix /sys/fs/cgroup/,$(addsuffix \
+	    /paas,memory pids cpu freezer))
 integration: integration-bins
-	@fail=0; for t in $(INTEGRATION); do \
+	@had=$$(ls -d $(CG_ROOTS) 2>/dev/null | tr "\n" " "); fail=0; \
+	for t in $(INTEGRATION); do \
 		echo "=== $$t"; PAAS_BIN=$(CURDIR)/$(BIN) \
 		    PAAS_SRC=$(CURDIR) ./$(B)/$$t || fail=1; done; \
+	for c in $(CG_ROOTS); do case " $$had " in *" $$c "*) ;; \
+		*) rmdir $$c 2>/dev/null || true ;; esac; done; \
 	if [ $$fail != 0 ]; then echo "integration tests FAILED"; fi; \
 	exit $$fail
 
