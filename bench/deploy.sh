@@ -9,23 +9,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${1:-3}
-BIN=$PWD/bin
-D=$(mktemp -d /tmp/paas-bench-deploy-XXXXXX)
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-API=$(port); HTTP=$(port); CGI=$(port)
-cleanup() {
-	[ -n "${PD:-}" ] && kill "$PD" 2>/dev/null && wait "$PD" 2>/dev/null
-	[ -n "${CG:-}" ] && kill "$CG" 2>/dev/null
-	wait 2>/dev/null || true
-	rm -rf "$D"
-}
-trap cleanup EXIT
-
-"$BIN/paasd" --data-dir "$D/data" --api "tcp:127.0.0.1:$API" --http-port "$HTTP" 2>"$D/paasd.log" &
-PD=$!
-for _ in $(seq 100); do [ -S "$D/data/paasd.sock" ] && break; sleep 0.05; done
-export PAAS_API="unix:$D/data/paasd.sock"
-TOKEN=$(cat "$D/data/admin-token")
+. bench/paasd.sh
+HTTP=$(port); CGI=$(port)
+bench_paasd deploy --http-port "$HTTP"
 
 # the floor: git http-backend for plain bare repos
 mkdir -p "$D/cgi/cgi-bin" "$D/bare"
@@ -38,7 +24,7 @@ exec git http-backend
 CGI
 chmod +x "$D/cgi/cgi-bin/git"
 (cd "$D/cgi" && exec python3 -m http.server --cgi --bind 127.0.0.1 "$CGI" >/dev/null 2>&1) &
-CG=$!
+BENCH_PIDS+=($!)
 sleep 0.5
 
 now() { date +%s.%N; }

@@ -7,18 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-20}
-BIN=$PWD/bin
-D=$(mktemp -d /tmp/paas-bench-scale-XXXXXX)
-chmod 755 "$D"	# builds run as the app user below it
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-API=$(port)
-cleanup() { [ -n "${PD:-}" ] && kill "$PD" 2>/dev/null && wait "$PD" 2>/dev/null; rm -rf "$D"; }
-trap cleanup EXIT
-"$BIN/paasd" --data-dir "$D/data" --api "tcp:127.0.0.1:$API" --no-router 2>"$D/paasd.log" &
-PD=$!
-for _ in $(seq 100); do [ -S "$D/data/paasd.sock" ] && break; sleep 0.05; done
-export PAAS_API="unix:$D/data/paasd.sock"
-TOKEN=$(cat "$D/data/admin-token")
+. bench/paasd.sh
+bench_paasd scale --no-router
 "$BIN/paas" apps:create scaler >/dev/null 2>&1
 mkdir "$D/app" && cd "$D/app"
 # a small web process from the stack

@@ -8,24 +8,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 STEADY=${1:-10}
-BIN=$PWD/bin
-D=$(mktemp -d /tmp/paas-bench-zd-XXXXXX)
-chmod 755 "$D"	# the build runs as the app user under it
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-API=$(port); HTTP=$(port)
-cleanup() {
-	[ -n "${WRK:-}" ] && kill "$WRK" 2>/dev/null
-	[ -n "${PD:-}" ] && kill "$PD" 2>/dev/null && wait "$PD" 2>/dev/null
-	wait 2>/dev/null || true
-	rm -rf "$D"
-}
-trap cleanup EXIT
-
-"$BIN/paasd" --data-dir "$D/data" --api "tcp:127.0.0.1:$API" --http-port "$HTTP" 2>"$D/paasd.log" &
-PD=$!
-for _ in $(seq 100); do [ -S "$D/data/paasd.sock" ] && break; sleep 0.05; done
-export PAAS_API="unix:$D/data/paasd.sock"
-TOKEN=$(cat "$D/data/admin-token")
+. bench/paasd.sh
+HTTP=$(port)
+bench_paasd zd --http-port "$HTTP"
 paas() { "$BIN/paas" "$@" -a zdt >/dev/null; }
 "$BIN/paas" apps:create zdt >/dev/null
 mkdir "$D/src"
@@ -65,6 +50,7 @@ summary "$D/steady" steady
 start=$(date +%s)
 load 60 "$D/churn" &
 WRK=$!
+BENCH_PIDS+=("$WRK")
 sleep 2
 for i in 1 2 3; do echo "v$i" > index.html && commit "v$i" && push; sleep 1; done
 paas ps:scale web=4; sleep 3
