@@ -98,6 +98,7 @@ PAASD_SRCS := daemon/main.c daemon/api.c daemon/applog.c daemon/build.c \
 	      daemon/dyno.c daemon/gitsrv.c \
 	      daemon/http.c daemon/model.c daemon/proc.c daemon/store.c \
 	      daemon/routerctl.c daemon/routes.c daemon/runapi.c daemon/health.c \
+	      daemon/portown.c \
 	      daemon/sshkeys.c \
 	      daemon/super.c
 PROGS += paasd
@@ -116,7 +117,7 @@ UNIT_DAEMON := tests/unit/daemon/test_store tests/unit/daemon/test_model \
 	       tests/unit/daemon/test_api tests/unit/daemon/test_applog \
 	       tests/unit/daemon/test_gitsrv tests/unit/daemon/test_super \
 	       tests/unit/daemon/test_routes tests/unit/daemon/test_sshkeys \
-	       tests/unit/daemon/test_health
+	       tests/unit/daemon/test_health tests/unit/daemon/test_portown
 UNIT_TESTS += $(UNIT_DAEMON)
 $(B)/tests/unit/daemon/%.o: ALL_CFLAGS += -Idaemon
 $(addprefix $(B)/,$(UNIT_DAEMON)): $(B)/%: $(B)/%.o \

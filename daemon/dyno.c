@@ -24,6 +24,7 @@
 #include "cgroup.h"
 #include "dyno.h"
 #include "health.h"
+#include "portown.h"
 #include "log.h"
 #include "oci.h"
 #include "proc.h"
@@ -69,6 +70,7 @@ struct dyno {
 	int			 boot_failed;
 	int			 boot_timeout_s;
 	int			 bound;		/* web: accepted on $PORT */
+	int			 squatted;	/* web: $PORT held by another */
 	struct hprobe		*hp;		/* web: its checks, or NULL */
 	char			 why[240];	/* why it failed to boot */
 	int			 oneoff;	/* release phase or run: not planned */
@@ -320,6 +322,39 @@ port_ready(int port)
 	ok = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
 	close(fd);
 	return ok;
+}
+
+/*
+ * Is whatever accepts on d's port d's own? Another app could have bound
+ * the port first (apps share the host's network): then d is not up, and
+ * no route may point there.
+ */
+static int
+port_owned(struct dyno *d)
+{
+	struct cgroup	cg;
+	pid_t		pids[256];
+	size_t		n = 0;
+	int		fd, rc = 0;
+
+	fd = open("/sys/fs/cgroup", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0 && cgroup_init(&cg, fd, d->s.app, d->iid, NULL) == 0 &&
+	    cgroup_pids(&cg, pids, sizeof(pids) / sizeof(pids[0]), &n) == 0)
+		rc = portown_check(d->port, pids, n);
+	if (fd >= 0)
+		close(fd);
+	if (rc != 1 && !d->squatted) {
+		char name[80];
+
+		d->squatted = 1;
+		dyno_name(d, name, sizeof(name));
+		log_warnx("app=%s %s: port %d is held by a process outside "
+		    "the dyno", d->s.app, name, d->port);
+		applog_event(pd->applog, d->s.app, name, "Error: $PORT (%d) "
+		    "is held by another process; not routing to it",
+		    d->port);
+	}
+	return rc == 1;
 }
 
 /* Is the port free on this host right now (nobody else listens)? */
@@ -1581,7 +1616,7 @@ watch(struct dyno *d, uint64_t now)
 			hprobe_step(d, now);
 			return;
 		}
-		if (port_ready(d->port)) {
+		if (port_ready(d->port) && port_owned(d)) {
 			on_bound(d, now);
 			return;
 		}

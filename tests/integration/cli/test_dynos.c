@@ -662,6 +662,43 @@ test_userns_dynos(void **state)
 	    "grep -q \"map: *$u $u 1\" ../b2\n", f->d.api_port), 0);
 }
 
+/*
+ * Another process binds a new web dyno's $PORT before the dyno does
+ * (apps share the host's network): the dyno is not "up" and no route
+ * points at the squatter; once the port is free the dyno comes up.
+ */
+static void
+test_squatted_port_is_not_up(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(sh(f,
+	    "paas apps:create victim >/dev/null 2>&1\n"
+	    "git init -q -b main victim && cd victim\n"
+	    "echo 'web: sleep 4; exec python3 -m http.server $PORT' > Procfile\n"
+	    "echo hi > hello.txt && commit one && push victim\n"
+	    "paas ps:scale web=2 -a victim >/dev/null 2>&1\n"
+	    "addr() { paas ps -a victim --json | python3 -c 'import json,sys; "
+	    "print([d[\"address\"] for d in json.load(sys.stdin) "
+	    "if d[\"name\"]==\"web.2\"][0] or \"\")' 2>/dev/null; }\n"
+	    "n=0; until [ -n \"$(addr)\" ]; do n=$((n + 1)); [ $n -lt 100 ]; "
+	    "sleep 0.1; done\n"
+	    "p=$(addr | sed 's/.*://')\n"
+	    "test -n \"$p\"\n"
+	    "python3 -c 'import socket,sys,time; s=socket.socket(); "
+	    "s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); "
+	    "s.bind((\"127.0.0.1\", int(sys.argv[1]))); s.listen(5); "
+	    "time.sleep(8)' $p &\n"
+	    "sq=$!\n"
+	    "wait_for 10 logs_have victim 'web.2\\]: Error: \\$PORT ('$p') is "
+	    "held by another process' || { paas logs -n 40 -a victim >&2; "
+	    "paas ps -a victim >&2; false; }\n"
+	    "! paas ps -a victim | grep -q 'web.2: up'\n"
+	    "kill $sq; wait $sq 2>/dev/null || true\n"
+	    "wait_for 40 sh -c \"paas ps -a victim | grep -q 'web.2: up'\"\n"
+	    "curl -sf http://$(addr)/hello.txt | grep -q hi\n"), 0);
+}
+
 int
 main(void)
 {
@@ -685,6 +722,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_userns_dynos,
 		    setup_userns, teardown),
+		cmocka_unit_test_setup_teardown(test_squatted_port_is_not_up,
+		    setup, teardown),
 	};
 
 	harness_alarm(600);
