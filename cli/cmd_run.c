@@ -371,22 +371,33 @@ run_attached(struct cli *c, const char *path, int tty, int *status,
 	return rc;
 }
 
+/*
+ * What both kinds of run start with: the command line joined, the size
+ * checked (CLI_USAGE), the app found (CLI_FAIL).
+ */
+static int
+run_begin(struct cli *c, int argc, char **argv, struct buf *cmd,
+    const char **app, const char **size, struct perr *err)
+{
+	int rc;
+
+	*size = c->size ? c->size : "basic";
+	if ((rc = join_command(argc, argv, cmd, err)) != CLI_OK)
+		return rc;
+	if (valid_size(*size, strlen(*size), err) != 0)
+		return CLI_USAGE;
+	return cli_app(c, app, err) != 0 ? CLI_FAIL : CLI_OK;
+}
+
 /* paas run -- CMD: attached; exits with the command's status */
 int
 cmd_run(struct cli *c, int argc, char **argv, struct perr *err)
 {
 	struct buf	 cmd = BUF_INIT, path = BUF_INIT;
-	const char	*app, *size = c->size ? c->size : "basic";
+	const char	*app, *size;
 	int		 rc, status = -1, tty = use_tty(c);
 
-	if ((rc = join_command(argc, argv, &cmd, err)) != CLI_OK)
-		goto out;
-	if (valid_size(size, strlen(size), err) != 0) {
-		rc = CLI_USAGE;
-		goto out;
-	}
-	rc = CLI_FAIL;
-	if (cli_app(c, &app, err) != 0)
+	if ((rc = run_begin(c, argc, argv, &cmd, &app, &size, err)) != CLI_OK)
 		goto out;
 	run_path(&path, app, size, cmd.p, tty);
 	fprintf(c->msg, "Running %s on %s...\n", cmd.p, app);
@@ -409,18 +420,12 @@ cmd_run_detached(struct cli *c, int argc, char **argv, struct perr *err)
 {
 	struct buf	 cmd = BUF_INIT;
 	json_t		*body, *ans = NULL;
-	const char	*app, *size = c->size ? c->size : "basic";
+	const char	*app, *size;
 	int		 rc;
 
-	if ((rc = join_command(argc, argv, &cmd, err)) != CLI_OK)
+	if ((rc = run_begin(c, argc, argv, &cmd, &app, &size, err)) != CLI_OK)
 		goto out;
-	if (valid_size(size, strlen(size), err) != 0) {
-		rc = CLI_USAGE;
-		goto out;
-	}
 	rc = CLI_FAIL;
-	if (cli_app(c, &app, err) != 0)
-		goto out;
 	body = json_pack("{s:s, s:s}", "command", cmd.p, "size", size);
 	if (cli_call(c, "POST", body, &ans, err, "/apps/%s/dynos", app) == 0) {
 		if (c->json)

@@ -26,8 +26,9 @@ struct fixture {
 	struct buf		 out, err;
 };
 
+/* extra: a paasd option (or NULL) */
 static int
-setup_with(void **state, int router)
+setup_with(void **state, int router, const char *extra)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 
@@ -37,6 +38,7 @@ setup_with(void **state, int router)
 	}
 	harness_tmpdir(f->d.data, sizeof(f->d.data), "dynos");
 	f->d.router = router;
+	f->d.extra[0] = extra;
 	f->d.netpolicy = 1;
 	buf_init(&f->out);
 	buf_init(&f->err);
@@ -59,13 +61,13 @@ fail:
 static int
 setup(void **state)
 {
-	return setup_with(state, 0);
+	return setup_with(state, 0, NULL);
 }
 
 static int
 setup_router(void **state)
 {
-	return setup_with(state, 1);
+	return setup_with(state, 1, NULL);
 }
 
 static int
@@ -590,30 +592,7 @@ test_run_on_a_terminal(void **state)
 static int
 setup_userns(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	if (geteuid() != 0) {
-		free(f);
-		return -1;
-	}
-	harness_tmpdir(f->d.data, sizeof(f->d.data), "dynos");
-	f->d.extra[0] = "--userns";
-	f->d.netpolicy = 1;
-	buf_init(&f->out);
-	buf_init(&f->err);
-	*state = f;
-	if (harness_paasd_start(&f->d) != 0)
-		goto fail;
-	harness_bin("paas", f->paas, sizeof(f->paas));
-	snprintf(f->work, sizeof(f->work), "%s/work", f->d.data);
-	if (mkdir(f->work, 0700) != 0)
-		goto fail;
-	return 0;
-fail:
-	harness_paasd_cleanup(&f->d);
-	free(f);
-	*state = NULL;
-	return -1;
+	return setup_with(state, 0, "--userns");
 }
 
 /*
