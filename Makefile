@@ -426,7 +426,8 @@ integration: integration-bins
 		echo "=== $$t"; PAAS_BIN=$(CURDIR)/$(BIN) \
 		    PAAS_SRC=$(CURDIR) ./$(B)/$$t || fail=1; done; \
 	for c in $(CG_ROOTS); do case " $$had " in *" $$c "*) ;; \
-		*) rmdir $$c 2>/dev/null || true ;; esac; done; \
+		*) for i in 1 2 3 4 5 6 7 8 9 10; do [ -d $$c ] || break; \
+		    rmdir $$c 2>/dev/null || sleep 0.3; done ;; esac; done; \
 	if [ $$fail != 0 ]; then echo "integration tests FAILED"; fi; \
 	exit $$fail
 
