@@ -420,14 +420,16 @@ unit: unit-bins
 # paas/ roots under each hierarchy go too if the tests made them.
 CG_ROOTS := /sys/fs/cgroup/paas $(addprefix /sys/fs/cgroup/,$(addsuffix \
 	    /paas,memory pids cpu freezer))
+CG_HAD = had=$$(ls -d $(CG_ROOTS) 2>/dev/null | tr "\n" " ")
+CG_CLEAN = for c in $(CG_ROOTS); do case " $$had " in *" $$c "*) ;; \
+		*) for _try in 1 2 3 4 5 6 7 8 9 10; do [ -d $$c ] || break; \
+		    rmdir $$c 2>/dev/null || sleep 0.3; done ;; esac; done
 integration: integration-bins
-	@had=$$(ls -d $(CG_ROOTS) 2>/dev/null | tr "\n" " "); fail=0; \
+	@$(CG_HAD); fail=0; \
 	for t in $(INTEGRATION); do \
 		echo "=== $$t"; PAAS_BIN=$(CURDIR)/$(BIN) \
 		    PAAS_SRC=$(CURDIR) ./$(B)/$$t || fail=1; done; \
-	for c in $(CG_ROOTS); do case " $$had " in *" $$c "*) ;; \
-		*) for i in 1 2 3 4 5 6 7 8 9 10; do [ -d $$c ] || break; \
-		    rmdir $$c 2>/dev/null || sleep 0.3; done ;; esac; done; \
+	$(CG_CLEAN); \
 	if [ $$fail != 0 ]; then echo "integration tests FAILED"; fi; \
 	exit $$fail
 
@@ -439,9 +441,10 @@ valgrind: integration-bins
 # test: deps, then everything; non-zero if anything failed
 test: deps
 	@$(MAKE) --no-print-directory all unit-bins integration-bins
-	@u=0; i=0; \
+	@u=0; i=0; $(CG_HAD); \
 	$(MAKE) --no-print-directory unit || u=1; \
 	$(MAKE) --no-print-directory integration || i=1; \
+	$(CG_CLEAN); \
 	echo "unit: $$([ $$u = 0 ] && echo ok || echo FAILED)," \
 	    "integration: $$([ $$i = 0 ] && echo ok || echo FAILED)"; \
 	[ $$u = 0 ] && [ $$i = 0 ]
