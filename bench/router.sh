@@ -14,8 +14,11 @@ DURATION=${DURATION:-10}
 LOADS=${LOADS:-ka50 ka200 close50}
 # ACCEPT=0 skips the reuseport/handoff comparison (ALOADS: its loads)
 # relay: bench/relay.c, a bare epoll byte relay with no HTTP parsing:
-# the floor a proxy's CPU per request can approach
-PROXIES=${PROXIES:-router nginx haproxy relay}
+# the floor a proxy's CPU per request can approach; uring: the same relay
+# on io_uring (bench/relay_uring.c, multishot recv into provided buffers;
+# URING_SEND=1 also sends through the ring): does batching the socket
+# calls lower that floor?
+PROXIES=${PROXIES:-router nginx haproxy relay uring}
 BIN=${PAAS_BIN:-$(cd "$(dirname "$0")/.." && pwd)/bin}
 HOST=bench.test
 for t in wrk nginx haproxy taskset; do
@@ -36,7 +39,7 @@ port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));pri
 # four ports on the one backend: four instances, so that 200 connections
 # stay under the router's in-flight cap (50 per instance, then H11)
 BACK=$(port); BACK2=$(port); BACK3=$(port); BACK4=$(port)
-ROUTER=$(port); NGINX=$(port); HAPROXY=$(port); RELAY=$(port)
+ROUTER=$(port); NGINX=$(port); HAPROXY=$(port); RELAY=$(port); URING=$(port)
 
 # the backend: nginx answering from memory, on the wrk core
 mkdir -p "$DIR/back" "$DIR/ngx"
@@ -102,6 +105,11 @@ PIDS+=($!); HPID=$!
 cc -O2 -o "$DIR/relay" "$(dirname "$0")/relay.c"
 taskset -c 0 "$DIR/relay" $RELAY $BACK $BACK2 $BACK3 $BACK4 &
 PIDS+=($!); LPID=$!
+case " $PROXIES " in *" uring "*)
+	cc -O2 -o "$DIR/relay_uring" "$(dirname "$0")/relay_uring.c" -luring
+	taskset -c 0 "$DIR/relay_uring" $URING $BACK $BACK2 $BACK3 $BACK4 &
+	PIDS+=($!); UPID=$! ;;
+esac
 sleep 1
 
 # all pids of a proxy (nginx: master and worker)
@@ -159,6 +167,7 @@ for load in $LOADS; do
 			nginx) run nginx "$NPID" "$NGINX" "$load" ;;
 			haproxy) run haproxy "$HPID" "$HAPROXY" "$load" ;;
 			relay) run relay "$LPID" "$RELAY" "$load" ;;
+			uring) run uring "$UPID" "$URING" "$load" ;;
 			esac
 		done
 	done
