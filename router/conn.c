@@ -695,14 +695,13 @@ copy_log_fields(struct conn *c)
 	struct head	*h = &c->head;
 	uint8_t		 rnd[16];
 	uint64_t	 a, b;
-	int		 n;
 
 	c->method = llhttp_method_name((llhttp_method_t)h->method);
 	c->pathlen = h->path.len < sizeof(c->path) ? h->path.len :
 	    sizeof(c->path) - 1;
 	memcpy(c->path, h->path.p, c->pathlen);
-	n = route_host_normalize(h->host, c->host);
-	c->hostlen = n > 0 ? (size_t)n : 0;
+	memcpy(c->host, h->hostkey, h->hostkeylen + 1);
+	c->hostlen = h->hostkeylen;
 	if (head_request_id_valid(h->request_id)) {
 		memcpy(c->rid, h->request_id.p, h->request_id.len);
 		c->ridlen = h->request_id.len;
@@ -728,7 +727,7 @@ conn_route(struct conn *c)
 {
 	struct route_app *a;
 
-	a = route_lookup(c->table, slice_from(c->host, c->hostlen));
+	a = route_lookup_key(c->table, c->host, c->hostlen);
 	c->app = a;
 	if (a == NULL) {
 		conn_respond(c, 404, NULL, NULL, NULL, 1);

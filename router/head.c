@@ -528,8 +528,8 @@ check_target(struct head *h)
 {
 	struct slice	 u = h->url, auth;
 	size_t		 skip, i;
-	char		 a[ROUTE_HOST_MAX + 1], b[ROUTE_HOST_MAX + 1];
-	int		 na, nb;
+	char		 a[ROUTE_HOST_MAX + 1];
+	int		 na;
 
 	if (u.len > 0 && u.p[0] == '/') {
 		h->path = u;
@@ -555,8 +555,8 @@ check_target(struct head *h)
 	if (i < u.len && u.p[i] == '?')
 		return -1;	/* "http://h?q" has no path to keep */
 	na = route_host_normalize(auth, a);
-	nb = route_host_normalize(h->host, b);
-	if (na < 0 || nb < 0 || na != nb || memcmp(a, b, (size_t)na) != 0)
+	if (na < 0 || (size_t)na != h->hostkeylen ||
+	    memcmp(a, h->hostkey, (size_t)na) != 0)
 		return -1;
 	return 0;
 }
@@ -564,8 +564,8 @@ check_target(struct head *h)
 int
 head_check_request(struct head *h)
 {
-	char		tmp[ROUTE_HOST_MAX + 1];
 	unsigned	nhost = 0;
+	int		n;
 	size_t		i;
 
 	if (h->major != 1 || h->minor > 1 || h->method == HTTP_CONNECT)
@@ -588,8 +588,9 @@ head_check_request(struct head *h)
 			h->request_id = f->value;
 		}
 	}
-	if (nhost != 1 || route_host_normalize(h->host, tmp) < 0)
+	if (nhost != 1 || (n = route_host_normalize(h->host, h->hostkey)) < 0)
 		return 400;
+	h->hostkeylen = (size_t)n;
 	if (check_target(h) != 0)
 		return 400;
 	return 0;

@@ -6,6 +6,7 @@
 
 #include "buf.h"
 #include "llhttp.h"
+#include "route.h"
 #include "router.h"
 #include "slice.h"
 
@@ -68,6 +69,9 @@ struct head {
 	struct slice		 host, path, request_id, upgrade;
 	struct slice		 tokens[ROUTER_CONN_TOKENS_MAX];	/* Connection */
 	size_t			 ntokens;
+	/* a request's Host as route_host_normalize() keys it */
+	char			 hostkey[ROUTE_HOST_MAX + 1];
+	size_t			 hostkeylen;
 };
 
 /* hpar: llhttp with our callbacks. body() returns 0 or -1 to stop. */

@@ -9,40 +9,46 @@
 #include "route.h"
 #include "valid.h"
 
-static int
-lower(int c)
-{
-	return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
-}
+/* A host name's bytes, lowercased; 0 for any other byte. */
+static const unsigned char hostc[256] = {
+	['0'] = '0', ['1'] = '1', ['2'] = '2', ['3'] = '3', ['4'] = '4',
+	['5'] = '5', ['6'] = '6', ['7'] = '7', ['8'] = '8', ['9'] = '9',
+	['a'] = 'a', ['b'] = 'b', ['c'] = 'c', ['d'] = 'd', ['e'] = 'e',
+	['f'] = 'f', ['g'] = 'g', ['h'] = 'h', ['i'] = 'i', ['j'] = 'j',
+	['k'] = 'k', ['l'] = 'l', ['m'] = 'm', ['n'] = 'n', ['o'] = 'o',
+	['p'] = 'p', ['q'] = 'q', ['r'] = 'r', ['s'] = 's', ['t'] = 't',
+	['u'] = 'u', ['v'] = 'v', ['w'] = 'w', ['x'] = 'x', ['y'] = 'y',
+	['z'] = 'z', ['A'] = 'a', ['B'] = 'b', ['C'] = 'c', ['D'] = 'd',
+	['E'] = 'e', ['F'] = 'f', ['G'] = 'g', ['H'] = 'h', ['I'] = 'i',
+	['J'] = 'j', ['K'] = 'k', ['L'] = 'l', ['M'] = 'm', ['N'] = 'n',
+	['O'] = 'o', ['P'] = 'p', ['Q'] = 'q', ['R'] = 'r', ['S'] = 's',
+	['T'] = 't', ['U'] = 'u', ['V'] = 'v', ['W'] = 'w', ['X'] = 'x',
+	['Y'] = 'y', ['Z'] = 'z', ['-'] = '-', ['.'] = '.', ['_'] = '_',
+};
 
 int
 route_host_normalize(struct slice host, char *out)
 {
 	size_t	 n = host.len, i;
 	uint64_t port;
+	int	 c;
 
-	if (n > 0 && host.p[0] == '[')
-		return -EINVAL;	/* IP literals name no app */
-	for (i = 0; i < n; i++)
-		if (host.p[i] == ':')
+	/* one pass: copy lowercased up to a ':' or the first bad byte */
+	for (i = 0; i < n && i <= ROUTE_HOST_MAX; i++) {
+		if ((c = hostc[(unsigned char)host.p[i]]) == 0)
 			break;
+		out[i] = (char)c;
+	}
 	if (i < n) {
-		if (parse_u64(host.p + i + 1, n - i - 1, 0, 65535, &port) != 0)
-			return -EINVAL;
+		if (i > ROUTE_HOST_MAX || host.p[i] != ':' ||
+		    parse_u64(host.p + i + 1, n - i - 1, 0, 65535, &port) != 0)
+			return -EINVAL;	/* also "[v6]": no app's name */
 		n = i;
 	}
-	if (n > 0 && host.p[n - 1] == '.')
+	if (n > 0 && out[n - 1] == '.')
 		n--;
 	if (n == 0 || n > ROUTE_HOST_MAX)
 		return -EINVAL;
-	for (i = 0; i < n; i++) {
-		int c = (unsigned char)host.p[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_'))
-			return -EINVAL;
-		out[i] = (char)lower(c);
-	}
 	out[n] = '\0';
 	return (int)n;
 }
@@ -75,22 +81,33 @@ find(const struct route_table *t, const char *name, size_t len)
 struct route_app *
 route_lookup(const struct route_table *t, struct slice host)
 {
-	char			 k[ROUTE_HOST_MAX + 3];
-	struct route_app	*a;
-	int			 n;
-	size_t			 i;
+	char	 k[ROUTE_HOST_MAX + 1];
+	int	 n;
 
-	n = route_host_normalize(host, k + 2);
+	n = route_host_normalize(host, k);
 	if (n < 0)
 		return NULL;
-	if ((a = find(t, k + 2, (size_t)n)) != NULL)
+	return route_lookup_key(t, k, (size_t)n);
+}
+
+struct route_app *
+route_lookup_key(const struct route_table *t, const char *key, size_t n)
+{
+	char			 k[ROUTE_HOST_MAX + 3];
+	struct route_app	*a;
+	size_t			 i;
+
+	if (n == 0 || n > ROUTE_HOST_MAX)
+		return NULL;
+	if ((a = find(t, key, n)) != NULL)
 		return a;
 	/* longest wildcard first: "*.b.c" before "*.c" */
-	for (i = 2; i < (size_t)n + 2; i++) {
+	memcpy(k + 2, key, n);
+	for (i = 2; i < n + 2; i++) {
 		if (k[i] != '.')
 			continue;
 		k[i - 1] = '*';
-		if ((a = find(t, k + i - 1, (size_t)n + 3 - i)) != NULL)
+		if ((a = find(t, k + i - 1, n + 3 - i)) != NULL)
 			return a;
 	}
 	return NULL;

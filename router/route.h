@@ -70,6 +70,9 @@ int	route_host_normalize(struct slice host, char *out);
  * belongs to the table.
  */
 struct route_app *route_lookup(const struct route_table *, struct slice host);
+/* route_lookup_key(): the same for a key route_host_normalize() made. */
+struct route_app *route_lookup_key(const struct route_table *,
+	    const char *key, size_t len);
 
 /*
  * Instance choice, pure: the least outstanding requests among instances

@@ -82,6 +82,43 @@ test_route_rejects_bad_hosts(void **state)
 	assert_null(app_of(*state, "shop.example.test/x"));
 }
 
+/* the lookup key, at the edges of the one-pass normalizer */
+static void
+test_route_host_normalize(void **state)
+{
+	char	 out[ROUTE_HOST_MAX + 1], name[ROUTE_HOST_MAX + 3];
+
+	(void)state;
+	assert_int_equal(route_host_normalize(SLICE("A-b_9.Example.ORG.:443"),
+	    out), 17);
+	assert_string_equal(out, "a-b_9.example.org");
+	assert_int_equal(route_host_normalize(SLICE("x:0"), out), 1);
+	assert_string_equal(out, "x");
+	assert_int_equal(route_host_normalize(SLICE(":80"), out), -EINVAL);
+	assert_int_equal(route_host_normalize(SLICE("."), out), -EINVAL);
+	assert_int_equal(route_host_normalize(SLICE("a:b"), out), -EINVAL);
+	assert_int_equal(route_host_normalize(SLICE("a:80:80"), out), -EINVAL);
+	assert_int_equal(route_host_normalize(SLICE("a\0b"), out), -EINVAL);
+	assert_int_equal(route_host_normalize(SLICE("\xc3\xa9.test"), out),
+	    -EINVAL);
+	/* 253 bytes, or 254 with the dot that goes; 254 without: refused */
+	memset(name, 'a', sizeof(name));
+	assert_int_equal(route_host_normalize(slice_from(name, ROUTE_HOST_MAX),
+	    out), ROUTE_HOST_MAX);
+	name[ROUTE_HOST_MAX] = '.';
+	assert_int_equal(route_host_normalize(slice_from(name,
+	    ROUTE_HOST_MAX + 1), out), ROUTE_HOST_MAX);
+	name[ROUTE_HOST_MAX] = 'a';
+	assert_int_equal(route_host_normalize(slice_from(name,
+	    ROUTE_HOST_MAX + 1), out), -EINVAL);
+	name[ROUTE_HOST_MAX + 1] = '.';
+	assert_int_equal(route_host_normalize(slice_from(name,
+	    ROUTE_HOST_MAX + 2), out), -EINVAL);
+	memcpy(name + ROUTE_HOST_MAX, ":80", 3);
+	assert_int_equal(route_host_normalize(slice_from(name,
+	    ROUTE_HOST_MAX + 3), out), ROUTE_HOST_MAX);
+}
+
 static void
 test_route_fields(void **state)
 {
@@ -211,6 +248,7 @@ main(void)
 		    table_setup, table_teardown),
 		cmocka_unit_test_setup_teardown(test_route_rejects_bad_hosts,
 		    table_setup, table_teardown),
+		cmocka_unit_test(test_route_host_normalize),
 		cmocka_unit_test_setup_teardown(test_route_fields,
 		    table_setup, table_teardown),
 		cmocka_unit_test(test_route_parse_rejects),
