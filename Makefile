@@ -444,10 +444,11 @@ integration: integration-bins
 	if [ $$fail != 0 ]; then echo "integration tests FAILED"; fi; \
 	exit $$fail
 
-# the daemon's integration tests with paasd under valgrind's memcheck
+# the daemon's and the router's integration tests with paasd and
+# paas-router under valgrind's memcheck (a leak or an error fails them)
 valgrind: integration-bins
 	PAAS_VALGRIND=1 $(MAKE) --no-print-directory integration \
-	    INTEGRATION="$(ITEST_DAEMON)"
+	    INTEGRATION="$(ITEST_DAEMON) $(ITEST_ROUTER)"
 
 # test: deps, then everything; non-zero if anything failed
 test: deps
