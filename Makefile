@@ -220,7 +220,8 @@ bench-router: all
 
 ITEST_ROUTER := tests/integration/router/test_router
 INTEGRATION += $(ITEST_ROUTER)
-$(addprefix $(B)/,$(ITEST_ROUTER)): $(B)/%: $(B)/%.o $(LIBPAAS) $(LLHTTP_A)
+$(addprefix $(B)/,$(ITEST_ROUTER)): $(B)/%: $(B)/%.o \
+	    $(B)/tests/integration/harness.o $(LIBPAAS) $(LLHTTP_A)
 	$(tlink)
 
 # ---------------------------------------------------------------- runtime

@@ -128,6 +128,24 @@ msleep(int ms)
 }
 
 int
+harness_memcheck(const char **argv, char *opt, size_t optlen,
+    const char *logprefix)
+{
+	int i = 0;
+
+	if (getenv("PAAS_VALGRIND") == NULL)
+		return 0;
+	snprintf(opt, optlen, "--log-file=%s.vg.%%p", logprefix);
+	argv[i++] = "/usr/bin/valgrind";
+	argv[i++] = "-q";
+	argv[i++] = "--leak-check=full";
+	argv[i++] = "--errors-for-leak-kinds=definite,indirect";
+	argv[i++] = "--error-exitcode=99";
+	argv[i++] = opt;
+	return i;
+}
+
+int
 harness_paasd_start(struct daemon_proc *d)
 {
 	char			 bin[512], api[64], port[16], vglog[400];
@@ -145,17 +163,9 @@ harness_paasd_start(struct daemon_proc *d)
 	snprintf(d->log, sizeof(d->log), "%s.log", d->data);
 	snprintf(api, sizeof(api), "tcp:127.0.0.1:%d", d->api_port);
 	snprintf(port, sizeof(port), "%d", d->http_port);
-	i = 0;
 	/* PAAS_VALGRIND=1: run paasd under memcheck; a leak fails the stop */
-	if (getenv("PAAS_VALGRIND")) {
-		snprintf(vglog, sizeof(vglog), "--log-file=%s.vg.%%p", d->data);
-		argv[i++] = "/usr/bin/valgrind";
-		argv[i++] = "-q";
-		argv[i++] = "--leak-check=full";
-		argv[i++] = "--errors-for-leak-kinds=definite,indirect";
-		argv[i++] = "--error-exitcode=99";
-		argv[i++] = vglog;
-	}
+	i = harness_memcheck((const char **)argv, vglog, sizeof(vglog),
+	    d->data);
 	argv[i++] = (char *)harness_bin("paasd", bin, sizeof(bin));
 	argv[i++] = "--data-dir";
 	argv[i++] = d->data;

@@ -39,6 +39,14 @@ void	harness_untrack(pid_t);
 /* Does something accept TCP connections on 127.0.0.1:port? */
 int	harness_port_open(int port);
 /* Start paasd on d->data (created if needed); waits until it answers. */
+/*
+ * harness_memcheck(): with PAAS_VALGRIND set, puts valgrind's memcheck
+ * and its options (a leak or an error: exit 99; its log to
+ * LOGPREFIX.vg.PID) at argv[0..], and returns how many; else 0. opt is
+ * the caller's room (optlen bytes) for the log option.
+ */
+int	harness_memcheck(const char **argv, char *opt, size_t optlen,
+	    const char *logprefix);
 int	harness_paasd_start(struct daemon_proc *d);
 /* SIGTERM and wait; returns the exit status (or -1). */
 int	harness_paasd_stop(struct daemon_proc *d);

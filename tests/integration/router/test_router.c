@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "harness.h"
 
 #define NBACK	3
 
@@ -508,6 +509,7 @@ static int
 router_start(const char *config)
 {
 	char	bin[600], port[64], admin[64], cfg[300], vglog[400];
+	char	cfg_vg[300];
 	const char *dir = getenv("PAAS_BIN");
 	const char *argv[32];
 	uint64_t deadline;
@@ -526,16 +528,8 @@ router_start(const char *config)
 
 		if (getenv("ROUTER_TEST_VERBOSE") == NULL)
 			dup2(null, 2);
-		if (vg) {
-			snprintf(vglog, sizeof(vglog), "--log-file=%s/router.vg.%%p",
-			    tmpdir);
-			argv[i++] = "/usr/bin/valgrind";
-			argv[i++] = "-q";
-			argv[i++] = "--leak-check=full";
-			argv[i++] = "--errors-for-leak-kinds=definite,indirect";
-			argv[i++] = "--error-exitcode=99";
-			argv[i++] = vglog;
-		}
+		snprintf(cfg_vg, sizeof(cfg_vg), "%s/router", tmpdir);
+		i = harness_memcheck(argv, vglog, sizeof(vglog), cfg_vg);
 		argv[i++] = bin;
 		argv[i++] = "--listen";
 		argv[i++] = port;
